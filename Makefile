@@ -1,0 +1,28 @@
+# Sundial's developer entry points. `make test` is what CI runs (.ci/run).
+
+GO     ?= go
+GOFMT  ?= $(shell $(GO) env GOROOT)/bin/gofmt
+BIN    := bin/sundial
+
+.PHONY: build run test fuzz
+
+## build: compile the sundial binary into bin/sundial
+build:
+	$(GO) build -o $(BIN) ./cmd/sundial
+
+## run: build, then start the interactive SQL shell (later: the server)
+run: build
+	./$(BIN) sql
+
+## test: fail on unformatted Go files, then go vet and go test over every package
+test:
+	@unformatted="$$($(GOFMT) -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) vet ./...
+	$(GO) test ./...
+
+## fuzz: fuzz the SQL parser for two minutes
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=2m ./sql
