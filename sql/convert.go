@@ -723,6 +723,9 @@ func (cv *converter) value(v *driver.ValueExpr) (Expr, error) {
 		return &Literal{Kind: LitFloat, Float: f, Text: strconv.FormatFloat(f, 'g', -1, 64)}, nil
 	case driver.KindMysqlDecimal:
 		text := v.GetMysqlDecimal().String()
+		if !strings.ContainsAny(text, ".eE") {
+			return nil, cv.fail("integer %s out of the bigint range", text)
+		}
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil {
 			return nil, cv.fail("invalid number %s", text)

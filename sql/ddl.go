@@ -389,7 +389,7 @@ func (p *prepass) parseDrop(c *cursor) (Stmt, error) {
 	}
 	switch {
 	case what.is("DEPLOYMENT"):
-		tn, err := c.tableName()
+		tn, err := c.qualifiedName("deployment name")
 		if err != nil {
 			return nil, err
 		}
@@ -401,7 +401,7 @@ func (p *prepass) parseDrop(c *cursor) (Stmt, error) {
 		}
 		return &DropFunction{IfExists: ifExists, Name: n}, c.end()
 	case what.is("PROCEDURE"):
-		tn, err := c.tableName()
+		tn, err := c.qualifiedName("procedure name")
 		if err != nil {
 			return nil, err
 		}
@@ -485,7 +485,7 @@ func (p *prepass) parseShow(c *cursor) (Stmt, bool, error) {
 		s.Kind = ShowJobsFromNameServer
 	}
 	if s.Kind == ShowDeployment || s.Kind == ShowCreateProcedure {
-		tn, err := c.tableName()
+		tn, err := c.qualifiedName(map[bool]string{true: "deployment name", false: "procedure name"}[s.Kind == ShowDeployment])
 		if err != nil {
 			return nil, true, err
 		}

@@ -48,6 +48,19 @@ func plainIdent(s string) bool {
 	return !reserved[up] && !extraKeywords[up] && !structural[up] && !strings.HasPrefix(strings.ToLower(s), "__sd_")
 }
 
+// jobIDChars reports whether a job id can be written bare (12, JOB-1122).
+func jobIDChars(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || c == '-' || isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'z')) {
+			return false
+		}
+	}
+	return true
+}
+
 // plainChars reports whether s is spelled like an unquoted identifier.
 func plainChars(s string) bool {
 	if s == "" || isDigit(s[0]) {
@@ -341,7 +354,11 @@ func (p *printer) stmt(s Stmt) {
 		p.tableName(s.Table)
 	case *Job:
 		p.w([...]string{JobShow: "SHOW JOB ", JobShowLog: "SHOW JOBLOG ", JobStop: "STOP JOB ", JobDelete: "DELETE JOB "}[s.Action])
-		p.ident(s.ID)
+		if jobIDChars(s.ID) {
+			p.w(s.ID)
+		} else {
+			p.str(s.ID)
+		}
 	case *User:
 		switch s.Action {
 		case UserCreate:

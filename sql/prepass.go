@@ -39,7 +39,9 @@ type prepass struct {
 	tp         *tidb.Parser
 	side       *side
 	firstPos   map[string]int // lower-case identifier → offset of its first token in the statement
+	stmtLo     int            // the first of the statement's tokens
 	stmtHi     int            // the end of the statement's tokens
+	selectStmt bool           // the statement is a query (a trailing comma of its select list is tolerated)
 }
 
 func newPrepass(src string) *prepass {
@@ -189,7 +191,8 @@ func (p *prepass) parseStmt(lo, hi int) (stmt Stmt, err error) {
 	}()
 	p.side = &side{}
 	p.firstPos = map[string]int{}
-	p.stmtHi = hi
+	p.stmtLo, p.stmtHi = lo, hi
+	p.selectStmt = p.toks[lo].is("SELECT") || p.toks[lo].is("WITH") || p.toks[lo].is("DEPLOY") || p.toks[lo].isOp("(")
 	for i := lo; i < hi; i++ {
 		t := p.toks[i]
 		if t.Kind == tkBad {
@@ -321,15 +324,18 @@ func (c *cursor) name(what string) (string, error) {
 }
 
 // tableName reads [db.]name.
-func (c *cursor) tableName() (TableName, error) {
+func (c *cursor) tableName() (TableName, error) { return c.qualifiedName("table name") }
+
+// qualifiedName reads [db.]name, where name is described by what.
+func (c *cursor) qualifiedName(what string) (TableName, error) {
 	start := c.peek().Start
-	n, err := c.name("table name")
+	n, err := c.name(what)
 	if err != nil {
 		return TableName{}, err
 	}
 	tn := TableName{Name: n, Pos: c.p.pos(start)}
 	if c.acceptOp(".") {
-		m, err := c.name("table name after '.'")
+		m, err := c.name(what + " after '.'")
 		if err != nil {
 			return TableName{}, err
 		}

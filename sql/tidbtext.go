@@ -121,13 +121,17 @@ func (p *prepass) process(w *rewriter, lo, hi int) error {
 			w.replaceTok(mkCast+"("+t.Text+", '"+numberSuffix(next.Text)+"')", t)
 			i += 2
 			continue
+		case t.Kind == tkNumber && !strings.ContainsAny(t.Text, "xX") && numberTooBig(t.Text):
+			// TiDB turns such literals into decimals (and its test driver panics
+			// on the longest ones); Sundial has no decimal type.
+			return p.errAt(t.Start, "number %s is out of range", t.Text)
 		case t.Kind == tkNumber && len(t.Text) > 2 && (t.Text[1] == 'x' || t.Text[1] == 'X'):
 			v, err := strconv.ParseUint(t.Text[2:], 16, 64)
 			if err != nil || v > 1<<63-1 {
 				return p.errAt(t.Start, "hexadecimal literal %s out of the bigint range", t.Text)
 			}
 			w.replaceTok(strconv.FormatUint(v, 10), t)
-		case t.isOp(",") && (next.is("FROM") || i+1 == p.stmtHi):
+		case t.isOp(",") && (next.is("FROM") || (i+1 == p.stmtHi && p.selectStmt && !p.hasFrom(i))):
 			// OpenMLDB tolerates a trailing comma in the select list.
 		case t.is("OR") && prev.is("INSERT") && next.is("IGNORE"):
 			// INSERT OR IGNORE → INSERT IGNORE
@@ -140,6 +144,35 @@ func (p *prepass) process(w *rewriter, lo, hi int) error {
 		i++
 	}
 	return nil
+}
+
+// hasFrom reports whether a FROM stands at depth 0 before token i of the statement.
+func (p *prepass) hasFrom(i int) bool {
+	depth := 0
+	for j := p.stmtLo; j < i; j++ {
+		switch t := p.toks[j]; {
+		case t.isOp("("):
+			depth++
+		case t.isOp(")"):
+			depth--
+		case depth == 0 && t.is("FROM"):
+			return true
+		}
+	}
+	return false
+}
+
+// numberTooBig reports whether a decimal literal is an integer beyond uint64
+// or a decimal with more digits than a double can carry meaningfully.
+func numberTooBig(text string) bool {
+	if strings.ContainsAny(text, "eE") {
+		return false // a float literal: strconv decides
+	}
+	if !strings.Contains(text, ".") {
+		_, err := strconv.ParseUint(text, 10, 64)
+		return err != nil
+	}
+	return len(text) > 64
 }
 
 // numberSuffix maps a literal suffix to the type it gives the number.
@@ -302,7 +335,7 @@ func (p *prepass) parseOver(i, hi int) (*WindowRef, int, error) {
 	}
 	t := p.toks[i]
 	switch {
-	case t.Kind == tkIdent || t.Kind == tkQIdent:
+	case t.Kind == tkQIdent || (t.Kind == tkIdent && !structural[strings.ToUpper(t.Text)] && !reserved[strings.ToUpper(t.Text)]):
 		return &WindowRef{Name: identText(t)}, i + 1, nil
 	case t.isOp("("):
 		closeIdx, err := p.matchParen(i, hi)
