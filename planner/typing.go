@@ -16,11 +16,34 @@ var (
 	ErrUnknown = errors.New("planner: unknown name")
 	// ErrUnsupported: valid SQL that Sundial does not execute (in this mode).
 	ErrUnsupported = errors.New("planner: not supported")
+	// ErrExists: a database, table, index or deployment that is being created exists already.
+	ErrExists = errors.New("planner: already exists")
 )
+
+// Error is a planner error: it prints as its message alone and matches its
+// sentinel (ErrType, ErrUnknown, ...) with errors.Is.
+type Error struct {
+	Kind error
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Errorf builds an *Error of the given kind.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
 
 // ArgError reports a problem with argument i (0-based) of function fn.
 func ArgError(fn string, i int, format string, args ...any) error {
-	return fmt.Errorf("%w: argument %d of %s: %s", ErrType, i+1, fn, fmt.Sprintf(format, args...))
+	return errorf(ErrType, "argument %d of %s: %s", i+1, fn, fmt.Sprintf(format, args...))
 }
 
 // numericRank orders the numeric kinds for implicit widening, as OpenMLDB

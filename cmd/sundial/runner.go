@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/sql"
 )
 
@@ -17,5 +18,19 @@ type runner interface {
 	Run(ctx context.Context, stmt sql.Stmt, text string, out io.Writer) error
 }
 
-// newRunner returns the runner 'sundial sql' uses.
-func newRunner() runner { return echoRunner{} }
+// newRunner returns the runner 'sundial sql' uses: an embedded instance in
+// offline (batch) mode.
+func newRunner() runner { return &sessionRunner{s: session.New(session.NewInstance())} }
+
+// sessionRunner executes statements in a session.
+type sessionRunner struct{ s *session.Session }
+
+func (r *sessionRunner) Run(ctx context.Context, stmt sql.Stmt, _ string, out io.Writer) error {
+	res, err := r.s.Exec(ctx, stmt)
+	if res != nil {
+		if perr := session.Print(out, res); perr != nil {
+			return perr
+		}
+	}
+	return err
+}

@@ -195,7 +195,28 @@ func (s *ExactSum) Result() float64 {
 	if invariants {
 		s.check("result")
 	}
-	return round(&s.chunk, int(s.bot), int(s.top))
+	return round(&s.chunk, int(s.bot), int(s.top), false)
+}
+
+// Result32 returns the exact sum rounded once to the nearest float32, ties to
+// even, widened to float64 (so float32(s.Result32()) loses nothing). It rounds
+// the exact value to 53 bits with round-to-odd first, which cannot change the
+// float32 rounding (53 ≥ 24+2), so there is no double-rounding error.
+// Special values and overflow behave as in Result.
+func (s *ExactSum) Result32() float64 {
+	switch {
+	case s.nan > 0 || (s.posInf > 0 && s.negInf > 0):
+		return math.NaN()
+	case s.posInf > 0:
+		return math.Inf(1)
+	case s.negInf > 0:
+		return math.Inf(-1)
+	}
+	s.normalize()
+	if invariants {
+		s.check("result")
+	}
+	return float64(float32(round(&s.chunk, int(s.bot), int(s.top), true)))
 }
 
 // normalise propagates pending carries; the value held does not change.
@@ -259,8 +280,10 @@ tight:
 }
 
 // round returns d, normalised with bounds [bot, top] as carry leaves them,
-// rounded to float64, nearest-even.
-func round(d *[nChunks]int64, bot, top int) float64 {
+// rounded to float64: nearest-even, or, when odd is set, round-to-odd (the
+// truncated significand with its low bit set if anything was dropped; a
+// value too large for float64 still gives ±Inf).
+func round(d *[nChunks]int64, bot, top int, odd bool) float64 {
 	var sign uint64
 	if d[top] < 0 {
 		sign = signBit
@@ -297,7 +320,11 @@ func round(d *[nChunks]int64, bot, top int) float64 {
 	if dc&(1<<off-1) != 0 || bot < c {
 		st = 1
 	}
-	m += w & (m | st) & 1 // may carry into bit 53: the addition below moves up an exponent
+	if odd {
+		m |= (w | st) & 1 // never carries: round-to-odd only sets the low bit
+	} else {
+		m += w & (m | st) & 1 // may carry into bit 53: the addition below moves up an exponent
+	}
 	// The low bit of m is at position p = b-52 ≥ 1, i.e. biased exponent
 	// p+1; (p+1)<<52 + (m-2^52) is p<<52 + m.
 	r := uint64(b-52)<<52 + m

@@ -1,0 +1,617 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/session"
+	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/types"
+)
+
+// Status is the outcome of running a case in one mode.
+type Status uint8
+
+// Outcomes.
+const (
+	Pass Status = iota + 1
+	Fail
+	Skip
+)
+
+func (s Status) String() string { return [...]string{"", "pass", "fail", "skip"}[s] }
+
+// Skip reasons: a small fixed set, so that nothing is skipped silently.
+const (
+	SkipTODO        = "todo-upstream"         // OpenMLDB itself skips the case
+	SkipMode        = "mode-disabled"         // the case disables this mode
+	SkipStatement   = "unsupported-statement" // a statement kind Sundial does not run in this mode yet
+	SkipRequestRows = "batch-request-rows"    // the case feeds explicit request rows (batch_request)
+	SkipParameters  = "parameters"            // the case binds ? parameters
+	SkipNoSQL       = "no-sql"                // a HybridSE %%fun script without SQL
+	SkipCluster     = "cluster-only"          // the case needs tablets or a multi-node deployment
+	SkipPlanOnly    = "plan-dump-only"        // a parser/planner test: no data, only OpenMLDB's plan dumps to compare
+)
+
+// Outcome is the result of one case.
+type Outcome struct {
+	Case   *Case
+	Status Status
+	Reason string // the skip reason, or what failed
+}
+
+// Runner runs cases in process, each in a fresh embedded instance.
+type Runner struct {
+	// Loc is the engine's time zone; OpenMLDB's cases assume +08:00.
+	Loc *time.Location
+	// Env substitutes placeholders; Env.Now is fixed per run.
+	Env Env
+	// Timeout bounds one case.
+	Timeout time.Duration
+}
+
+// NewRunner returns a runner with OpenMLDB's conventions.
+func NewRunner(rootPath string) *Runner {
+	return &Runner{
+		Loc:     time.FixedZone("+08:00", 8*3600),
+		Env:     Env{RootPath: rootPath, Now: time.Now()},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// RunBatch runs a case in batch (offline) mode.
+func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
+	out.Case = c
+	defer func() {
+		if p := recover(); p != nil {
+			out.Status, out.Reason = Fail, fmt.Sprintf("panic: %v", p)
+		}
+	}()
+	switch {
+	case c.IsTODO():
+		return skip(c, SkipTODO)
+	case !c.Mode("batch"):
+		return skip(c, SkipMode)
+	case c.BatchRequest != nil:
+		return skip(c, SkipRequestRows)
+	case c.Parameters != nil:
+		return skip(c, SkipParameters)
+	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "{tb_endpoint"):
+		return skip(c, SkipCluster)
+	case len(c.Inputs) == 0 && c.Expect.Columns == nil && c.Expect.Rows == nil && c.Expect.Count == nil && c.ExpectSuccess() && strings.HasPrefix(c.Category, "plan"):
+		return skip(c, SkipPlanOnly)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	env := r.Env
+	if env.DBName == "" {
+		env.DBName = c.DB
+	}
+	if r.Env.RootPath != "" {
+		// Each case gets its own scratch directory: cases reuse file names.
+		env.RootPath = filepath.Join(r.Env.RootPath, strconv.Itoa(c.Index))
+		if err := os.MkdirAll(env.RootPath, 0o755); err != nil {
+			return fail(c, "setup: %v", err)
+		}
+	}
+	s := session.New(session.NewInstance())
+	s.Loc = r.Loc
+	db := c.DB
+	if db == "" {
+		db = "test_db"
+	}
+	exec := func(text string) (*session.Result, error) {
+		var last *session.Result
+		for _, pr := range sql.ParseScript(text) {
+			if pr.Err != nil {
+				return nil, pr.Err
+			}
+			res, err := s.Exec(ctx, pr.Stmt)
+			if err != nil {
+				return nil, err
+			}
+			last = res
+		}
+		return last, nil
+	}
+	mustExec := func(text string) error {
+		_, err := exec(text)
+		return err
+	}
+	if err := mustExec("CREATE DATABASE IF NOT EXISTS `" + db + "`; USE `" + db + "`"); err != nil {
+		return fail(c, "setup: %v", err)
+	}
+	// Inputs: tables and their rows.
+	for i, in := range c.Inputs {
+		name := c.TableName(i)
+		tdb := db
+		if in.DB != "" {
+			tdb = in.DB
+			if err := mustExec("CREATE DATABASE IF NOT EXISTS `" + tdb + "`"); err != nil {
+				return fail(c, "setup: %v", err)
+			}
+		}
+		sub := Substitute
+		if in.Create != "" {
+			if err := mustExec(sub(in.Create, c, env)); err != nil {
+				return setupOutcome(c, fmt.Errorf("create %s: %w", name, err))
+			}
+		} else if len(in.Columns) > 0 {
+			if err := mustExec(createSQL(tdb, name, in)); err != nil {
+				return setupOutcome(c, fmt.Errorf("create %s: %w", name, err))
+			}
+		}
+		for _, ins := range append([]string{in.Insert}, in.Inserts...) {
+			if ins == "" {
+				continue
+			}
+			if err := mustExec(sub(ins, c, env)); err != nil {
+				return setupOutcome(c, fmt.Errorf("insert into %s: %w", name, err))
+			}
+		}
+		if len(in.Rows) > 0 {
+			tn := sql.TableName{DB: tdb, Name: name}
+			t, err := s.Table(tn)
+			if err != nil {
+				return fail(c, "setup: %v", err)
+			}
+			rows, err := toBatch(t.Schema, ResolveRows(in.Rows, env), r.Loc)
+			if err != nil {
+				return fail(c, "rows of %s: %v", name, err)
+			}
+			for k := 0; k < max(1, in.Repeat); k++ {
+				if err := s.AppendRows(tn, rows); err != nil {
+					return fail(c, "rows of %s: %v", name, err)
+				}
+			}
+		}
+	}
+	expect := &c.Expect
+	if v, ok, err := c.ExpectVariant("unequalExpect.batch_expect"); err == nil && ok {
+		expect = v
+	}
+	ran := false
+	for _, st := range c.Statements(env) {
+		if st.Setup || st.Teardown {
+			continue
+		}
+		if strings.TrimSpace(st.Text) == "" {
+			if st.UDFScript != "" && !ran {
+				return skip(c, SkipNoSQL)
+			}
+			continue
+		}
+		ran = true
+		res, err := exec(st.Text)
+		if err != nil && isUnsupportedStatement(err) {
+			return skipWith(c, SkipStatement, err)
+		}
+		if st.Expect != nil {
+			exp := st.Expect
+			if st.Expect == &c.Expect {
+				exp = expect
+			}
+			if o := check(c, exp, res, err); o.Status != Pass {
+				return o
+			}
+			continue
+		}
+		if err != nil {
+			// An earlier statement of sqls failed: OpenMLDB stops there, and the
+			// case passes only if it expected the failure.
+			if !expect.Succeeds() {
+				return Outcome{Case: c, Status: Pass}
+			}
+			return fail(c, "%v", err)
+		}
+		_ = res
+	}
+	if !ran {
+		return skip(c, SkipNoSQL)
+	}
+	return Outcome{Case: c, Status: Pass}
+}
+
+func skip(c *Case, reason string) Outcome { return Outcome{Case: c, Status: Skip, Reason: reason} }
+
+func skipWith(c *Case, reason string, err error) Outcome {
+	return Outcome{Case: c, Status: Skip, Reason: reason + ": " + firstLine(err.Error())}
+}
+
+func fail(c *Case, format string, args ...any) Outcome {
+	return Outcome{Case: c, Status: Fail, Reason: firstLine(fmt.Sprintf(format, args...))}
+}
+
+// setupOutcome: a case that expects failure may fail while setting up (bad DDL is often the point).
+func setupOutcome(c *Case, err error) Outcome {
+	if isUnsupportedStatement(err) {
+		return skipWith(c, SkipStatement, err)
+	}
+	if !c.ExpectSuccess() {
+		return Outcome{Case: c, Status: Pass}
+	}
+	return fail(c, "setup: %v", err)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160]
+	}
+	return s
+}
+
+// isUnsupportedStatement tells a statement kind the session does not run
+// (DEPLOY, SHOW JOBS, ...) from an unsupported feature inside a query.
+func isUnsupportedStatement(err error) bool {
+	var pe *planner.Error
+	if !errors.As(err, &pe) || !errors.Is(err, planner.ErrUnsupported) {
+		return errors.Is(err, session.ErrMode)
+	}
+	return strings.HasPrefix(pe.Msg, "statement ")
+}
+
+// createSQL builds the CREATE TABLE of an input given as columns and indexes.
+func createSQL(db, name string, in *Table) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE `%s`.`%s` (", db, name)
+	notNull := map[string]bool{}
+	for _, n := range in.NotNullColumns {
+		notNull[n] = true
+	}
+	for i, col := range in.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "`%s` %s", col.Name, col.Type)
+		if notNull[col.Name] {
+			b.WriteString(" NOT NULL")
+		}
+	}
+	for _, ix := range in.Indexes {
+		fmt.Fprintf(&b, ", INDEX(KEY=(%s)", backquoteAll(ix.Keys))
+		if ix.TS != "" {
+			fmt.Fprintf(&b, ", TS=`%s`", ix.TS)
+		}
+		if ix.TTL != "" {
+			fmt.Fprintf(&b, ", TTL=%s", ix.TTL)
+		}
+		if ix.TTLType != "" {
+			fmt.Fprintf(&b, ", TTL_TYPE=%s", ix.TTLType)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func backquoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// toBatch converts case rows to a batch of the table's kinds.
+func toBatch(schema types.Schema, rows []Row, loc *time.Location) (*types.Batch, error) {
+	b := &types.Batch{Schema: schema}
+	for _, f := range schema {
+		b.Cols = append(b.Cols, types.NewColumn(f.Kind, len(rows)))
+	}
+	for ri, row := range rows {
+		if len(row) != len(schema) {
+			return nil, fmt.Errorf("row %d has %d values, the table %d columns", ri+1, len(row), len(schema))
+		}
+		for ci, cell := range row {
+			v, err := toValue(cell, schema[ci].Kind, loc)
+			if err != nil {
+				return nil, fmt.Errorf("row %d, column %s: %w", ri+1, schema[ci].Name, err)
+			}
+			b.Cols[ci].Append(v)
+		}
+	}
+	return b, nil
+}
+
+// toValue converts one JSON cell to a value of kind k.
+func toValue(cell any, k types.Kind, loc *time.Location) (types.Value, error) {
+	if cell == nil {
+		return types.NullOf(k), nil
+	}
+	switch x := cell.(type) {
+	case json.Number:
+		switch k {
+		case types.Float, types.Double:
+			f, err := x.Float64()
+			if err != nil {
+				return types.Value{}, err
+			}
+			if k == types.Float {
+				f = float64(float32(f))
+			}
+			return types.Value{Kind: k, F: f}, nil
+		case types.String:
+			return types.StringValue(x.String()), nil
+		case types.Bool:
+			return types.BoolValue(x.String() != "0"), nil
+		}
+		n, err := strconv.ParseInt(x.String(), 10, 64)
+		if err != nil {
+			f, ferr := x.Float64()
+			if ferr != nil {
+				return types.Value{}, err
+			}
+			n = int64(f)
+		}
+		return types.Value{Kind: k, I: n}, nil
+	case bool:
+		switch k {
+		case types.Bool:
+			return types.BoolValue(x), nil
+		case types.String:
+			return types.StringValue(strconv.FormatBool(x)), nil
+		}
+		return types.Value{Kind: k, I: map[bool]int64{true: 1}[x]}, nil
+	case string:
+		switch k {
+		case types.String:
+			return types.StringValue(x), nil
+		case types.Float, types.Double:
+			f, err := parseFloatSpecial(x)
+			if err != nil {
+				return types.Value{}, err
+			}
+			return types.Value{Kind: k, F: f}, nil
+		case types.Date:
+			t, err := time.Parse("2006-1-2", x)
+			if err != nil {
+				return types.Value{}, err
+			}
+			return types.DateValue(t.Unix() / 86400), nil
+		case types.Timestamp:
+			if t, err := time.ParseInLocation("2006-01-02 15:04:05", x, loc); err == nil {
+				return types.TimestampValue(t.UnixMilli()), nil
+			}
+		case types.Bool:
+			return types.BoolValue(strings.EqualFold(x, "true")), nil
+		}
+		n, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return types.Value{}, fmt.Errorf("cannot read %q as %s", x, k)
+		}
+		return types.Value{Kind: k, I: n}, nil
+	}
+	return types.Value{}, fmt.Errorf("unexpected cell %v (%T)", cell, cell)
+}
+
+func parseFloatSpecial(s string) (float64, error) {
+	switch s {
+	case "NaN":
+		return math.NaN(), nil
+	case "Infinity", "Inf", "+Infinity":
+		return math.Inf(1), nil
+	case "-Infinity", "-Inf":
+		return math.Inf(-1), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// check compares a statement's result with an expectation.
+func check(c *Case, e *Expect, res *session.Result, err error) Outcome {
+	if !e.Succeeds() {
+		if err != nil {
+			return Outcome{Case: c, Status: Pass}
+		}
+		return fail(c, "expected an error, the statement succeeded")
+	}
+	if err != nil {
+		return fail(c, "%v", err)
+	}
+	if e.Count != nil {
+		n := 0
+		if res != nil && res.Rows != nil {
+			n = res.Rows.Len()
+		}
+		if n != *e.Count {
+			return fail(c, "expected %d rows, got %d", *e.Count, n)
+		}
+	}
+	if e.Columns == nil && e.Rows == nil {
+		return Outcome{Case: c, Status: Pass}
+	}
+	if res == nil || res.Rows == nil {
+		return fail(c, "expected rows, the statement returned none")
+	}
+	if e.Columns != nil {
+		if len(e.Columns) != len(res.Schema) {
+			return fail(c, "expected %d columns, got %d (%s)", len(e.Columns), len(res.Schema), schemaText(res.Schema))
+		}
+		for i, col := range e.Columns {
+			f := res.Schema[i]
+			if !strings.EqualFold(col.Name, f.Name) {
+				return fail(c, "column %d: expected name %s, got %s", i+1, col.Name, f.Name)
+			}
+			if col.Type != "" && normType(col.Type) != f.Kind.String() {
+				return fail(c, "column %s: expected type %s, got %s", f.Name, col.Type, f.Kind)
+			}
+		}
+	}
+	if e.Rows == nil {
+		return Outcome{Case: c, Status: Pass}
+	}
+	got := res.Rows
+	if len(e.Rows) != got.Len() {
+		return fail(c, "expected %d rows, got %d", len(e.Rows), got.Len())
+	}
+	gotRows := make([][]types.Value, got.Len())
+	for r := range gotRows {
+		gotRows[r] = make([]types.Value, len(got.Cols))
+		for ci, col := range got.Cols {
+			gotRows[r][ci] = col.Value(r)
+		}
+	}
+	want := e.Rows
+	if e.Order != "" {
+		oi := res.Schema.Index(e.Order)
+		if oi < 0 {
+			return fail(c, "order column %s is not in the result", e.Order)
+		}
+		sort.SliceStable(gotRows, func(a, b int) bool { return lessValue(gotRows[a][oi], gotRows[b][oi]) })
+		want = append([]Row(nil), want...)
+		sort.SliceStable(want, func(a, b int) bool { return lessCell(want[a][oi], want[b][oi]) })
+	}
+	for r, row := range want {
+		if len(row) != len(gotRows[r]) {
+			return fail(c, "row %d: expected %d values, got %d", r+1, len(row), len(gotRows[r]))
+		}
+		for ci, cell := range row {
+			if !cellEqual(cell, gotRows[r][ci]) {
+				return fail(c, "row %d, column %s: expected %v, got %s", r+1, res.Schema[ci].Name, cellText(cell), gotRows[r][ci])
+			}
+		}
+	}
+	return Outcome{Case: c, Status: Pass}
+}
+
+func schemaText(s types.Schema) string {
+	parts := make([]string, len(s))
+	for i, f := range s {
+		parts[i] = f.Name + " " + f.Kind.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func normType(t string) string {
+	if k, ok := types.LookupKind(strings.TrimSpace(t)); ok {
+		return k.String()
+	}
+	return strings.ToLower(t)
+}
+
+func cellText(cell any) string {
+	if cell == nil {
+		return "NULL"
+	}
+	return fmt.Sprint(cell)
+}
+
+// cellEqual compares an expected JSON cell with a value: doubles within 1e-9 relative.
+func cellEqual(cell any, v types.Value) bool {
+	if cell == nil {
+		return v.Null
+	}
+	if v.Null {
+		return false
+	}
+	switch v.Kind {
+	case types.Float, types.Double:
+		var want float64
+		switch x := cell.(type) {
+		case json.Number:
+			f, err := x.Float64()
+			if err != nil {
+				return false
+			}
+			want = f
+		case string:
+			f, err := parseFloatSpecial(x)
+			if err != nil {
+				return false
+			}
+			want = f
+		default:
+			return false
+		}
+		if v.Kind == types.Float {
+			want = float64(float32(want))
+		}
+		return floatClose(want, v.F)
+	case types.Bool:
+		switch x := cell.(type) {
+		case bool:
+			return x == (v.I != 0)
+		case json.Number:
+			return (x.String() != "0") == (v.I != 0)
+		case string:
+			return strings.EqualFold(x, strconv.FormatBool(v.I != 0))
+		}
+		return false
+	case types.String:
+		switch x := cell.(type) {
+		case string:
+			return x == v.S
+		case json.Number:
+			return x.String() == v.S
+		case bool:
+			return strconv.FormatBool(x) == v.S
+		}
+		return false
+	case types.Date:
+		s, ok := cell.(string)
+		return ok && s == v.String()
+	}
+	switch x := cell.(type) {
+	case json.Number:
+		n, err := strconv.ParseInt(x.String(), 10, 64)
+		return err == nil && n == v.I
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return err == nil && n == v.I
+	case bool:
+		return map[bool]int64{true: 1}[x] == v.I
+	}
+	return false
+}
+
+func floatClose(a, b float64) bool {
+	switch {
+	case math.IsNaN(a) || math.IsNaN(b):
+		return math.IsNaN(a) && math.IsNaN(b)
+	case math.IsInf(a, 0) || math.IsInf(b, 0):
+		return a == b
+	case a == b:
+		return true
+	}
+	d := math.Abs(a - b)
+	return d <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) || d < 1e-12
+}
+
+func lessValue(a, b types.Value) bool {
+	switch {
+	case a.Null:
+		return !b.Null
+	case b.Null:
+		return false
+	}
+	return types.Compare(a, b) < 0
+}
+
+func lessCell(a, b any) bool {
+	switch {
+	case a == nil:
+		return b != nil
+	case b == nil:
+		return false
+	}
+	an, aok := a.(json.Number)
+	bn, bok := b.(json.Number)
+	if aok && bok {
+		af, _ := an.Float64()
+		bf, _ := bn.Float64()
+		return af < bf
+	}
+	return fmt.Sprint(a) < fmt.Sprint(b)
+}

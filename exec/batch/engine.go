@@ -1,0 +1,361 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/types"
+)
+
+// ErrNoData: a table the query reads has no data bound to it.
+var ErrNoData = errors.New("batch: no data for table")
+
+// Source provides a table's rows to the batch engine.
+type Source interface {
+	// Read returns all rows of the table in seq order, with the table's schema.
+	Read(ctx context.Context, t *planner.Table) (*types.Batch, error)
+}
+
+// Engine runs logical plans over batch sources. It keeps every intermediate
+// result in memory, as columns.
+type Engine struct {
+	// Sources maps "db.table" (lower-case) to the table's data.
+	Sources map[string]Source
+	Env     *expr.Env
+	// Parallelism is the number of partition shards worked on at once (default GOMAXPROCS).
+	Parallelism int
+}
+
+// SourceKey is the key of a table in Engine.Sources.
+func SourceKey(db, table string) string { return strings.ToLower(db + "." + table) }
+
+// Run executes a plan and returns its result.
+func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		if n.Table.Name == "(one row)" {
+			return &types.Batch{Schema: nil, Cols: nil}, nil
+		}
+		src, ok := e.Sources[SourceKey(n.Table.DB, n.Table.Name)]
+		if !ok {
+			return nil, fmt.Errorf("%w %s.%s", ErrNoData, n.Table.DB, n.Table.Name)
+		}
+		return src.Read(ctx, n.Table)
+	case *planner.Filter:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		cond, err := expr.Compile(n.Cond, e.Env)
+		if err != nil {
+			return nil, err
+		}
+		var keep []int
+		for r := 0; r < in.Len(); r++ {
+			if v := cond.Eval(in, r); !v.Null && v.I != 0 {
+				keep = append(keep, r)
+			}
+		}
+		return take(in, keep), nil
+	case *planner.Project:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return e.project(n, in)
+	case *planner.Window:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		unions := make([][]*types.Batch, len(n.Groups))
+		for i, g := range n.Groups {
+			for _, u := range g.Unions {
+				b, err := e.Run(ctx, u)
+				if err != nil {
+					return nil, err
+				}
+				unions[i] = append(unions[i], b)
+			}
+		}
+		return e.runWindow(ctx, n, in, unions)
+	case *planner.LastJoin:
+		l, err := e.Run(ctx, n.Left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := e.Run(ctx, n.Right)
+		if err != nil {
+			return nil, err
+		}
+		return e.lastJoin(n, l, r)
+	case *planner.Aggregate:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return e.aggregate(n, in)
+	case *planner.Join:
+		l, err := e.Run(ctx, n.Left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := e.Run(ctx, n.Right)
+		if err != nil {
+			return nil, err
+		}
+		return e.join(n, l, r)
+	case *planner.Limit:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		if int64(in.Len()) <= n.N {
+			return in, nil
+		}
+		idx := make([]int, n.N)
+		for i := range idx {
+			idx[i] = i
+		}
+		return take(in, idx), nil
+	case *planner.Sort:
+		in, err := e.Run(ctx, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return e.sort(n, in)
+	}
+	return nil, fmt.Errorf("%w: %T in batch mode", planner.ErrUnsupported, n)
+}
+
+func (e *Engine) project(p *planner.Project, in *types.Batch) (*types.Batch, error) {
+	rows := in.Len()
+	if len(in.Cols) == 0 {
+		rows = 1 // SELECT without FROM: one row
+	}
+	out := &types.Batch{Schema: p.Schema()}
+	for _, x := range p.Exprs {
+		if c, ok := x.(*planner.ColRef); ok && len(in.Cols) > 0 {
+			out.Cols = append(out.Cols, in.Cols[c.Index])
+			continue
+		}
+		ev, err := expr.Compile(x, e.Env)
+		if err != nil {
+			return nil, err
+		}
+		col := types.NewColumn(x.Kind(), rows)
+		for r := 0; r < rows; r++ {
+			col.Append(ev.Eval(in, r))
+		}
+		out.Cols = append(out.Cols, col)
+	}
+	return out, nil
+}
+
+// take returns the rows idx of b, in that order.
+func take(b *types.Batch, idx []int) *types.Batch {
+	out := &types.Batch{Schema: b.Schema}
+	for _, c := range b.Cols {
+		nc := types.NewColumn(c.Kind, len(idx))
+		for _, i := range idx {
+			nc.Append(c.Value(i))
+		}
+		out.Cols = append(out.Cols, nc)
+	}
+	return out
+}
+
+func (e *Engine) sort(s *planner.Sort, in *types.Batch) (*types.Batch, error) {
+	keys := make([]expr.Evaluator, len(s.Keys))
+	for i, k := range s.Keys {
+		ev, err := expr.Compile(k, e.Env)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = ev
+	}
+	n := in.Len()
+	vals := make([][]types.Value, n)
+	idx := make([]int, n)
+	for r := 0; r < n; r++ {
+		idx[r] = r
+		vals[r] = make([]types.Value, len(keys))
+		for i, k := range keys {
+			vals[r][i] = k.Eval(in, r)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		for i := range keys {
+			c := compareNullsFirst(vals[a][i], vals[b][i])
+			if s.Desc[i] {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return take(in, idx), nil
+}
+
+func compareNullsFirst(a, b types.Value) int {
+	switch {
+	case a.Null && b.Null:
+		return 0
+	case a.Null:
+		return -1
+	case b.Null:
+		return 1
+	}
+	return types.Compare(a, b)
+}
+
+// lastJoin joins each left row with the last matching right row
+// (SEMANTICS §5): the greatest ORDER BY value, ties and no ORDER BY broken by
+// the greatest seq. Right rows are hashed on the equality keys.
+func (e *Engine) lastJoin(j *planner.LastJoin, l, r *types.Batch) (*types.Batch, error) {
+	lk, err := e.compileAll(j.LeftKeys)
+	if err != nil {
+		return nil, err
+	}
+	rk, err := e.compileAll(j.RightKeys)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := expr.Compile(j.Cond, e.Env)
+	if err != nil {
+		return nil, err
+	}
+	var order expr.Evaluator
+	if j.OrderBy != nil {
+		if order, err = expr.Compile(j.OrderBy, e.Env); err != nil {
+			return nil, err
+		}
+	}
+	// Build: key → right rows in seq order.
+	buckets := map[string][]int{}
+	var kb []byte
+	for i := 0; i < r.Len(); i++ {
+		kb = kb[:0]
+		null := false
+		for _, ev := range rk {
+			v := ev.Eval(r, i)
+			null = null || v.Null
+			kb = appendKey(kb, v)
+		}
+		if null {
+			continue // NULL never equals anything
+		}
+		buckets[string(kb)] = append(buckets[string(kb)], i)
+	}
+	schema := j.Schema()
+	nl := len(l.Cols)
+	out := &types.Batch{Schema: schema}
+	for _, f := range schema {
+		out.Cols = append(out.Cols, types.NewColumn(f.Kind, l.Len()))
+	}
+	// A one-row joined batch to evaluate the condition on a candidate pair.
+	pair := &types.Batch{Schema: schema, Cols: make([]*types.Column, len(schema))}
+	for i, f := range schema {
+		pair.Cols[i] = types.NewColumn(f.Kind, 1)
+	}
+	for i := 0; i < l.Len(); i++ {
+		kb = kb[:0]
+		for _, ev := range lk {
+			kb = appendKey(kb, ev.Eval(l, i))
+		}
+		var cands []int
+		if len(lk) == 0 {
+			cands = allRows(r.Len())
+		} else {
+			cands = buckets[string(kb)]
+		}
+		best := -1
+		var bestOrder types.Value
+		for _, c := range cands {
+			setPair(pair, l, i, r, c, nl)
+			if v := cond.Eval(pair, 0); v.Null || v.I == 0 {
+				continue
+			}
+			if order == nil {
+				best = c // later candidates have a greater seq
+				continue
+			}
+			ov := order.Eval(r, c)
+			if best < 0 || better(ov, bestOrder, j.OrderDesc) {
+				best, bestOrder = c, ov
+			}
+		}
+		for ci := 0; ci < nl; ci++ {
+			out.Cols[ci].Append(l.Cols[ci].Value(i))
+		}
+		for ci := range r.Cols {
+			if best < 0 {
+				out.Cols[nl+ci].Append(types.NullOf(r.Cols[ci].Kind))
+			} else {
+				out.Cols[nl+ci].Append(r.Cols[ci].Value(best))
+			}
+		}
+	}
+	return out, nil
+}
+
+// better reports whether ORDER BY value a beats the best so far b; equal
+// values go to the later row (greater seq), which is visited later.
+func better(a, b types.Value, desc bool) bool {
+	c := compareNullsFirst(a, b)
+	if desc {
+		return c <= 0
+	}
+	return c >= 0
+}
+
+func allRows(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+func setPair(pair, l *types.Batch, li int, r *types.Batch, ri, nl int) {
+	for ci, c := range l.Cols {
+		setOne(pair.Cols[ci], c.Value(li))
+	}
+	for ci, c := range r.Cols {
+		setOne(pair.Cols[nl+ci], c.Value(ri))
+	}
+}
+
+func setOne(c *types.Column, v types.Value) {
+	c.Nulls, c.I, c.F, c.S = c.Nulls[:0], c.I[:0], c.F[:0], c.S[:0]
+	if c.Nulls != nil || v.Null {
+		c.Nulls = append(c.Nulls[:0], v.Null)
+	}
+	switch c.Kind {
+	case types.Float, types.Double:
+		c.F = append(c.F, v.F)
+	case types.String:
+		c.S = append(c.S, v.S)
+	default:
+		c.I = append(c.I, v.I)
+	}
+}
+
+func (e *Engine) compileAll(xs []planner.Expr) ([]expr.Evaluator, error) {
+	out := make([]expr.Evaluator, len(xs))
+	for i, x := range xs {
+		ev, err := expr.Compile(x, e.Env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}

@@ -1,0 +1,346 @@
+package batch
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/sundialdb/sundial/exec/agg"
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/exec/window"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/types"
+)
+
+// entry is one row of a window group's merged, sorted row list: a main-table
+// row (src 0) or a union source's row (src k+1), with its partition and time.
+type entry struct {
+	key  int32 // partition key id
+	rank int32 // at equal ts: union sources listed last are earliest, main rows latest (SEMANTICS §4)
+	ts   int64
+	src  int32
+	row  int32 // row index in its source batch (its seq order within the source)
+}
+
+// compiledAgg is a window aggregate ready to run.
+type compiledAgg struct {
+	plan  *planner.WindowAgg
+	frame *window.Frame
+	args  []expr.Evaluator
+	out   *types.Column
+}
+
+// runWindow computes a Window node over its input batch and union batches.
+func (e *Engine) runWindow(ctx context.Context, w *planner.Window, in *types.Batch, unions [][]*types.Batch) (*types.Batch, error) {
+	n := in.Len()
+	out := &types.Batch{Schema: w.Schema(), Cols: append([]*types.Column(nil), in.Cols...)}
+	aggs := make([]*compiledAgg, len(w.Aggs))
+	for i, a := range w.Aggs {
+		f, err := window.Compile(a.Frame)
+		if err != nil {
+			return nil, fmt.Errorf("window %s: %w", a.Window, err)
+		}
+		ca := &compiledAgg{plan: a, frame: f, out: newFilledColumn(a.T, n)}
+		for _, x := range a.Args {
+			ev, err := expr.Compile(x, e.Env)
+			if err != nil {
+				return nil, err
+			}
+			ca.args = append(ca.args, ev)
+		}
+		aggs[i] = ca
+		out.Cols = append(out.Cols, ca.out)
+	}
+	for gi, g := range w.Groups {
+		var mine []*compiledAgg
+		for _, ca := range aggs {
+			if ca.plan.Group == gi {
+				mine = append(mine, ca)
+			}
+		}
+		if err := e.runGroup(ctx, g, in, unions[gi], mine); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// newFilledColumn makes a column of n zero values, to be written by row index.
+func newFilledColumn(k types.Kind, n int) *types.Column {
+	c := &types.Column{Kind: k, Nulls: make([]bool, n)}
+	switch k {
+	case types.Float, types.Double:
+		c.F = make([]float64, n)
+	case types.String:
+		c.S = make([]string, n)
+	default:
+		c.I = make([]int64, n)
+	}
+	return c
+}
+
+// setValue writes v at row i of a column made by newFilledColumn.
+func setValue(c *types.Column, i int, v types.Value) {
+	if v.Null {
+		c.Nulls[i] = true
+		return
+	}
+	switch c.Kind {
+	case types.Float, types.Double:
+		c.F[i] = v.F
+	case types.String:
+		c.S[i] = v.S
+	default:
+		c.I[i] = v.I
+	}
+}
+
+// runGroup computes the aggregates of one window group: rows of the main
+// batch and of the union batches are keyed, merged and sorted by (key, ts,
+// rank, seq), cut into partitions, and each partition's frames are slid
+// over in order, on every core.
+func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *types.Batch, unions []*types.Batch, aggs []*compiledAgg) error {
+	srcs := append([]*types.Batch{main}, unions...)
+	keyEvals := make([]expr.Evaluator, len(g.PartitionBy))
+	for i, p := range g.PartitionBy {
+		ev, err := expr.Compile(p, e.Env)
+		if err != nil {
+			return err
+		}
+		keyEvals[i] = ev
+	}
+	tsEval, err := expr.Compile(g.OrderBy, e.Env)
+	if err != nil {
+		return err
+	}
+	ids := map[string]int32{}
+	var keyBuf []byte
+	total := 0
+	for _, b := range srcs {
+		total += b.Len()
+	}
+	entries := make([]entry, 0, total)
+	nUnions := int32(len(unions))
+	for si, b := range srcs {
+		rank := nUnions // main rows are the latest at equal ts
+		if si > 0 {
+			rank = nUnions - int32(si) // the first union source is later than the second, ...
+		}
+		for r := 0; r < b.Len(); r++ {
+			if r&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			keyBuf = keyBuf[:0]
+			for _, ev := range keyEvals {
+				keyBuf = appendKey(keyBuf, ev.Eval(b, r))
+			}
+			id, ok := ids[string(keyBuf)]
+			if !ok {
+				id = int32(len(ids))
+				ids[string(keyBuf)] = id
+			}
+			tv := tsEval.Eval(b, r)
+			ts := tv.I
+			if tv.Null {
+				ts = math.MinInt64
+			}
+			entries = append(entries, entry{key: id, rank: rank, ts: ts, src: int32(si), row: int32(r)})
+		}
+	}
+	// Shard partitions over the cores; each shard sorts and slides its own.
+	shards := e.parallelism()
+	parts := make([][]entry, shards)
+	for _, en := range entries {
+		s := int(uint32(en.key)*2654435761) % shards
+		parts[s] = append(parts[s], en)
+	}
+	entries = nil
+	var wg sync.WaitGroup
+	errs := make([]error, shards)
+	for s := 0; s < shards; s++ {
+		wg.Add(1)
+		go func(s int) {
+			defer wg.Done()
+			p := parts[s]
+			slices.SortFunc(p, func(a, b entry) int {
+				switch {
+				case a.key != b.key:
+					return cmpInt(int64(a.key), int64(b.key))
+				case a.ts != b.ts:
+					return cmpInt(a.ts, b.ts)
+				case a.rank != b.rank:
+					return cmpInt(int64(a.rank), int64(b.rank))
+				case a.src != b.src:
+					return cmpInt(int64(a.src), int64(b.src))
+				}
+				return cmpInt(int64(a.row), int64(b.row))
+			})
+			errs[s] = e.slideShard(ctx, g, srcs, p, aggs)
+		}(s)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (e *Engine) parallelism() int {
+	if e.Parallelism > 0 {
+		return e.Parallelism
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// appendKey appends a value's key encoding: a kind byte, a null byte, then the
+// value, so that distinct values (NULL included, equal to NULL) never collide.
+func appendKey(buf []byte, v types.Value) []byte {
+	buf = append(buf, byte(v.Kind))
+	if v.Null {
+		return append(buf, 1)
+	}
+	buf = append(buf, 0)
+	switch v.Kind {
+	case types.Float, types.Double:
+		return binary.LittleEndian.AppendUint64(buf, math.Float64bits(v.F))
+	case types.String:
+		buf = binary.AppendUvarint(buf, uint64(len(v.S)))
+		return append(buf, v.S...)
+	}
+	return binary.LittleEndian.AppendUint64(buf, uint64(v.I))
+}
+
+// slider keeps one aggregate's state over a contiguous range [lo, hi) of a
+// partition's entries.
+type slider struct {
+	ca     *compiledAgg
+	agg    agg.Aggregator
+	lo, hi int
+	argBuf []types.Value
+}
+
+func (s *slider) args(srcs []*types.Batch, en entry) []types.Value {
+	b := srcs[en.src]
+	for i, ev := range s.ca.args {
+		s.argBuf[i] = ev.Eval(b, int(en.row))
+	}
+	return s.argBuf
+}
+
+// slideShard walks the partitions of one shard (entries sorted by key, ts, rank, seq).
+func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []*types.Batch, p []entry, aggs []*compiledAgg) error {
+	sliders := make([]*slider, len(aggs))
+	for i, ca := range aggs {
+		kinds := make([]types.Kind, len(ca.args))
+		for j, a := range ca.plan.Args {
+			kinds[j] = a.Kind()
+		}
+		a, err := agg.New(ca.plan.Func, kinds, ca.plan.Consts)
+		if err != nil {
+			return fmt.Errorf("%s over window %s: %w", ca.plan.Func, ca.plan.Window, err)
+		}
+		sliders[i] = &slider{ca: ca, agg: a, argBuf: make([]types.Value, len(ca.args))}
+	}
+	var hist, unionHist []int64
+	var unionIdx []int // entry index of each union row, for INSTANCE_NOT_IN_WINDOW
+	for start := 0; start < len(p); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := start + 1
+		for end < len(p) && p[end].key == p[start].key {
+			end++
+		}
+		part := p[start:end]
+		hist = hist[:0]
+		unionHist, unionIdx = unionHist[:0], unionIdx[:0]
+		for _, s := range sliders {
+			s.agg.Reset()
+			s.lo, s.hi = 0, 0
+		}
+		for i, en := range part {
+			if en.src != 0 {
+				hist = append(hist, en.ts)
+				unionHist = append(unionHist, en.ts)
+				unionIdx = append(unionIdx, i)
+				continue
+			}
+			for _, s := range sliders {
+				var v types.Value
+				if g.InstanceNotInWindow {
+					lo, hi, withCur := s.ca.frame.Bounds(unionHist, en.ts)
+					v = s.afresh(srcs, part, unionIdx[lo:hi], -1, en, withCur)
+				} else {
+					lo, hi, withCur := s.ca.frame.Bounds(hist, en.ts)
+					v = s.slide(srcs, part, i, lo, hi, withCur)
+				}
+				setValue(s.ca.out, int(en.row), v)
+			}
+			hist = append(hist, en.ts)
+		}
+		start = end
+	}
+	return nil
+}
+
+// slide moves the slider to the frame hist[lo:hi] (+ the current row at
+// index cur when withCur) and returns the aggregate. Frames that are a
+// contiguous range of the partition slide incrementally; others are computed
+// afresh.
+func (s *slider) slide(srcs []*types.Batch, part []entry, cur, lo, hi int, withCur bool) types.Value {
+	if withCur {
+		if hi != cur {
+			idx := make([]int, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				idx = append(idx, i)
+			}
+			return s.afresh(srcs, part, idx, cur, part[cur], true)
+		}
+		hi = cur + 1
+	}
+	if lo < s.lo || hi < s.hi || lo > s.hi {
+		s.agg.Reset()
+		s.lo, s.hi = lo, lo
+	}
+	for ; s.hi < hi; s.hi++ {
+		s.agg.Add(s.args(srcs, part[s.hi]))
+	}
+	for ; s.lo < lo; s.lo++ {
+		s.agg.Remove(s.args(srcs, part[s.lo]))
+	}
+	return s.agg.Result()
+}
+
+// afresh computes the aggregate over the given entries plus the current row,
+// leaving the slider empty so that the next slide starts over.
+func (s *slider) afresh(srcs []*types.Batch, part []entry, idx []int, _ int, cur entry, withCur bool) types.Value {
+	s.agg.Reset()
+	for _, i := range idx {
+		s.agg.Add(s.args(srcs, part[i]))
+	}
+	if withCur {
+		s.agg.Add(s.args(srcs, cur))
+	}
+	v := s.agg.Result()
+	s.agg.Reset()
+	s.lo, s.hi = 0, 0
+	return v
+}

@@ -1,0 +1,333 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sundialdb/sundial/exec/batch"
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/exec/files"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/types"
+)
+
+// insert appends rows to a table's in-memory data.
+func (s *Session) insert(st *sql.Insert) (*Result, error) {
+	t, err := s.table(st.Table)
+	if err != nil {
+		return nil, err
+	}
+	// Column i of the statement's rows goes to table column pos[i].
+	pos := make([]int, len(t.Schema))
+	if len(st.Columns) == 0 {
+		for i := range pos {
+			pos[i] = i
+		}
+	} else {
+		pos = pos[:0]
+		for _, c := range st.Columns {
+			i := t.Schema.Index(c)
+			if i < 0 {
+				return nil, planner.Errorf(planner.ErrUnknown, "unknown column %s in table %s", c, t.Name)
+			}
+			pos = append(pos, i)
+		}
+	}
+	env := s.env()
+	b := &types.Batch{Schema: t.Schema}
+	for _, f := range t.Schema {
+		b.Cols = append(b.Cols, types.NewColumn(f.Kind, len(st.Rows)))
+	}
+	binder := s.binder()
+	for ri, row := range st.Rows {
+		if len(row) != len(pos) {
+			return nil, planner.Errorf(planner.ErrType, "table %s: row %d has %d values, expected %d", t.Name, ri+1, len(row), len(pos))
+		}
+		vals := make([]types.Value, len(t.Schema))
+		set := make([]bool, len(t.Schema))
+		for i, e := range row {
+			f := t.Schema[pos[i]]
+			v, err := constValue(binder, env, e, f.Kind)
+			if err != nil {
+				return nil, fmt.Errorf("table %s, row %d, column %s: %w", t.Name, ri+1, f.Name, err)
+			}
+			vals[pos[i]], set[pos[i]] = v, true
+		}
+		for i, f := range t.Schema {
+			if !set[i] {
+				vals[i] = types.NullOf(f.Kind)
+			}
+			if vals[i].Null && f.NotNull {
+				return nil, planner.Errorf(planner.ErrType, "table %s, row %d: column %s is NOT NULL", t.Name, ri+1, f.Name)
+			}
+		}
+		for i, v := range vals {
+			b.Cols[i].Append(v)
+		}
+	}
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	d := s.inst.tableData(t)
+	if d.mem == nil {
+		d.mem = b
+	} else {
+		for i, c := range b.Cols {
+			for r := 0; r < c.Len(); r++ {
+				d.mem.Cols[i].Append(c.Value(r))
+			}
+		}
+	}
+	return &Result{Msg: fmt.Sprintf("%d rows inserted", len(st.Rows))}, nil
+}
+
+// constValue evaluates a constant expression and casts it to kind k.
+func constValue(b *planner.Binder, env *expr.Env, e sql.Expr, k types.Kind) (types.Value, error) {
+	x, err := b.BindConst(e)
+	if err != nil {
+		return types.Value{}, err
+	}
+	if x.Kind() != k && x.Kind() != types.Null {
+		if !planner.CanCast(x.Kind(), k) {
+			return types.Value{}, planner.Errorf(planner.ErrType, "%s is %s, cannot be stored as %s", sql.Format(e), x.Kind(), k)
+		}
+		x = &planner.Cast{X: x, T: k}
+	}
+	v, ok := expr.Fold(x, env)
+	if !ok {
+		return types.Value{}, planner.Errorf(planner.ErrType, "%s is not a constant", sql.Format(e))
+	}
+	if v.Null {
+		return types.NullOf(k), nil
+	}
+	v.Kind = k
+	return v, nil
+}
+
+func (inst *Instance) tableData(t *planner.Table) *tableData {
+	k := batch.SourceKey(t.DB, t.Name)
+	d, ok := inst.data[k]
+	if !ok {
+		d = &tableData{}
+		inst.data[k] = d
+	}
+	return d
+}
+
+// loadData binds files to a table (offline mode): they are read when a query runs.
+func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
+	t, err := s.table(st.Table)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := optionMap(st.Options)
+	if err != nil {
+		return nil, err
+	}
+	mode := strings.ToLower(kv["mode"])
+	delete(kv, "mode")
+	ropts, _, err := files.ParseOptions(kv)
+	if err != nil {
+		return nil, err
+	}
+	ropts.Loc = s.Loc
+	path := strings.TrimPrefix(st.Path, "file://")
+	// Open now, to report a missing file or a schema mismatch at LOAD time.
+	r, err := files.Open(path, t.Schema, ropts)
+	if err != nil {
+		return nil, err
+	}
+	r.Close()
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	d := s.inst.tableData(t)
+	switch mode {
+	case "", "append":
+		d.files = append(d.files, fileRef{pattern: path, opts: ropts})
+	case "overwrite":
+		d.files, d.mem = []fileRef{{pattern: path, opts: ropts}}, nil
+	default:
+		return nil, planner.Errorf(ErrSetting, "LOAD DATA mode must be append or overwrite, not %q", mode)
+	}
+	return &Result{Msg: fmt.Sprintf("Load data into %s.%s from %s", t.DB, t.Name, st.Path)}, nil
+}
+
+// optionMap flattens OPTIONS(k = v, ...) into strings.
+func optionMap(opts []sql.Option) (map[string]string, error) {
+	kv := map[string]string{}
+	for _, o := range opts {
+		switch v := o.Value.(type) {
+		case *sql.Literal:
+			switch v.Kind {
+			case sql.LitString:
+				kv[strings.ToLower(o.Key)] = v.Str
+			case sql.LitBool:
+				kv[strings.ToLower(o.Key)] = fmt.Sprint(v.Bool)
+			case sql.LitNull:
+				kv[strings.ToLower(o.Key)] = ""
+			default:
+				kv[strings.ToLower(o.Key)] = sql.Format(v)
+			}
+		case *sql.ColumnRef:
+			kv[strings.ToLower(o.Key)] = v.Name
+		default:
+			return nil, planner.Errorf(ErrSetting, "option %s takes a constant", o.Key)
+		}
+	}
+	return kv, nil
+}
+
+// query runs a SELECT through the batch engine.
+func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
+	if s.Mode != "offline" {
+		return nil, planner.Errorf(ErrMode, "queries run in offline mode for now (SET @@execute_mode='offline'); online execution arrives with the store")
+	}
+	plan, err := s.binder().BindQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	eng := &batch.Engine{Sources: s.sources(), Env: s.env()}
+	out, err := eng.Run(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	if sel, ok := q.(*sql.Select); ok && sel.Into != nil {
+		return s.writeOutfile(sel.Into, out)
+	}
+	return &Result{Schema: out.Schema, Rows: out}, nil
+}
+
+func (s *Session) writeOutfile(into *sql.IntoOutfile, out *types.Batch) (*Result, error) {
+	kv, err := optionMap(into.Options)
+	if err != nil {
+		return nil, err
+	}
+	_, wopts, err := files.ParseOptions(kv)
+	if err != nil {
+		return nil, err
+	}
+
+	path := strings.TrimPrefix(into.Path, "file://")
+	w, err := files.Create(path, out.Schema, wopts)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(out); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return &Result{Msg: fmt.Sprintf("%d rows written to %s", out.Len(), into.Path)}, nil
+}
+
+// sources snapshots the data of every table of the catalog for one query
+// (a table with no rows yet reads as empty).
+func (s *Session) sources() map[string]batch.Source {
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	m := map[string]batch.Source{}
+	for _, db := range s.inst.Catalog.Databases() {
+		ts, _ := s.inst.Catalog.Tables(db)
+		for _, t := range ts {
+			src := &source{}
+			if d, ok := s.inst.data[batch.SourceKey(t.DB, t.Name)]; ok {
+				src.mem, src.files = d.mem, append([]fileRef(nil), d.files...)
+			}
+			m[batch.SourceKey(t.DB, t.Name)] = src
+		}
+	}
+	return m
+}
+
+// source is a table's data for one query: loaded files then inserted rows.
+type source struct {
+	mem   *types.Batch
+	files []fileRef
+}
+
+// Read implements batch.Source.
+func (src *source) Read(ctx context.Context, t *planner.Table) (*types.Batch, error) {
+	out := &types.Batch{Schema: t.Schema}
+	for _, f := range t.Schema {
+		out.Cols = append(out.Cols, types.NewColumn(f.Kind, 0))
+	}
+	appendBatch := func(b *types.Batch) {
+		for i, c := range b.Cols {
+			oc := out.Cols[i]
+			if c.Nulls != nil || oc.Nulls != nil {
+				for r := 0; r < c.Len(); r++ {
+					oc.Append(c.Value(r))
+				}
+				continue
+			}
+			oc.I = append(oc.I, c.I...)
+			oc.F = append(oc.F, c.F...)
+			oc.S = append(oc.S, c.S...)
+		}
+	}
+	for _, f := range src.files {
+		r, err := files.Open(f.pattern, t.Schema, f.opts)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			b, err := r.Next()
+			if err != nil {
+				r.Close()
+				if err == io.EOF {
+					break
+				}
+				return nil, err
+			}
+			appendBatch(b)
+			if err := ctx.Err(); err != nil {
+				r.Close()
+				return nil, err
+			}
+		}
+	}
+	if src.mem != nil {
+		appendBatch(src.mem)
+	}
+	return out, nil
+}
+
+// AppendRows appends rows (columns in the table's order and kinds) to a
+// table's in-memory data, as INSERT does; conformance runners use it to load
+// case data without going through SQL text.
+func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
+	t, err := s.table(tn)
+	if err != nil {
+		return err
+	}
+	if len(rows.Cols) != len(t.Schema) {
+		return planner.Errorf(planner.ErrType, "table %s: rows have %d columns, the table %d", t.Name, len(rows.Cols), len(t.Schema))
+	}
+	for i, c := range rows.Cols {
+		if c.Kind != t.Schema[i].Kind {
+			return planner.Errorf(planner.ErrType, "table %s: column %s is %s, rows have %s", t.Name, t.Schema[i].Name, t.Schema[i].Kind, c.Kind)
+		}
+	}
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	d := s.inst.tableData(t)
+	if d.mem == nil {
+		d.mem = &types.Batch{Schema: t.Schema}
+		for _, f := range t.Schema {
+			d.mem.Cols = append(d.mem.Cols, types.NewColumn(f.Kind, rows.Len()))
+		}
+	}
+	for i, c := range rows.Cols {
+		for r := 0; r < c.Len(); r++ {
+			d.mem.Cols[i].Append(c.Value(r))
+		}
+	}
+	return nil
+}
+
+// Table returns the catalog table a name resolves to in this session.
+func (s *Session) Table(tn sql.TableName) (*planner.Table, error) { return s.table(tn) }

@@ -1,0 +1,285 @@
+// Package session is one user's connection to a Sundial instance: the current
+// database, the settings (execute_mode, time zone), and the dispatcher that
+// runs each statement: DDL against the catalog, INSERT and LOAD DATA into the
+// tables' data, queries through the batch engine (offline mode). The online
+// engine joins it with the store (issue 4).
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sundialdb/sundial/exec/batch"
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/exec/files"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/types"
+)
+
+// Sentinel errors of the session layer.
+var (
+	// ErrMode: the statement does not run in the current execute_mode.
+	ErrMode = errors.New("session: not available in this mode")
+	// ErrSetting: an unknown setting or a bad value for one.
+	ErrSetting = errors.New("session: bad setting")
+)
+
+// Instance is the state sessions share: the catalog and the tables' data.
+type Instance struct {
+	Catalog *planner.MemCatalog
+	mu      sync.Mutex
+	data    map[string]*tableData // batch.SourceKey → data
+}
+
+// tableData is a table's rows for batch queries: rows inserted with INSERT
+// (in memory) and files bound with LOAD DATA (read when a query runs).
+type tableData struct {
+	mem   *types.Batch
+	files []fileRef
+}
+
+type fileRef struct {
+	pattern string
+	opts    files.ReadOptions
+}
+
+// NewInstance returns an empty instance. As in OpenMLDB, no database is
+// selected until CREATE DATABASE and USE.
+func NewInstance() *Instance {
+	return &Instance{Catalog: planner.NewMemCatalog(), data: map[string]*tableData{}}
+}
+
+// Session is one connection.
+type Session struct {
+	inst *Instance
+	DB   string
+	Mode string // offline (default), online, request
+	Loc  *time.Location
+}
+
+// New opens a session on an instance.
+func New(inst *Instance) *Session {
+	return &Session{inst: inst, Mode: "offline", Loc: time.UTC}
+}
+
+// Result is what a statement produced: rows (queries, SHOW, DESC) or a message.
+type Result struct {
+	Schema types.Schema
+	Rows   *types.Batch
+	Msg    string
+}
+
+// Exec runs one parsed statement.
+func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
+	switch st := st.(type) {
+	case *sql.CreateDatabase:
+		if err := s.inst.Catalog.CreateDatabase(st.Name, st.IfNotExists); err != nil {
+			return nil, err
+		}
+		return &Result{Msg: "Create database success"}, nil
+	case *sql.Use:
+		if _, err := s.inst.Catalog.Tables(st.DB); err != nil {
+			return nil, err
+		}
+		s.DB = st.DB
+		return &Result{Msg: "Database changed"}, nil
+	case *sql.CreateTable:
+		db, err := s.db(st.Table.DB)
+		if err != nil {
+			return nil, err
+		}
+		t, err := planner.TableFromAST(st, db)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.inst.Catalog.AddTable(t, st.IfNotExists); err != nil {
+			return nil, err
+		}
+		return &Result{Msg: "Create table success"}, nil
+	case *sql.DropTable:
+		db, err := s.db(st.Table.DB)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.inst.Catalog.DropTable(db, st.Table.Name, st.IfExists); err != nil {
+			return nil, err
+		}
+		s.inst.mu.Lock()
+		delete(s.inst.data, batch.SourceKey(db, st.Table.Name))
+		s.inst.mu.Unlock()
+		return &Result{Msg: "Drop table success"}, nil
+	case *sql.Show:
+		return s.show(st)
+	case *sql.Desc:
+		t, err := s.table(st.Table)
+		if err != nil {
+			return nil, err
+		}
+		return describe(t), nil
+	case *sql.Set:
+		return s.set(st)
+	case *sql.Insert:
+		return s.insert(st)
+	case *sql.LoadData:
+		return s.loadData(st)
+	case *sql.Select, *sql.SetOp:
+		return s.query(ctx, st.(sql.Query))
+	case *sql.Explain:
+		q, ok := st.Stmt.(sql.Query)
+		if !ok {
+			return nil, planner.Errorf(planner.ErrUnsupported, "EXPLAIN of a %T", st.Stmt)
+		}
+		plan, err := s.binder().BindQuery(q)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Msg: "logical plan:\n" + planner.Explain(plan) + "batch plan:\n" + batch.Explain(plan)}, nil
+	case *sql.Exit:
+		return &Result{Msg: "Bye"}, io.EOF
+	}
+	return nil, planner.Errorf(planner.ErrUnsupported, "statement %s ... does not run in %s mode yet", firstWords(sql.Format(st)), s.Mode)
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 3 {
+		f = f[:3]
+	}
+	return strings.Join(f, " ")
+}
+
+// db resolves a database name: the given one, else the current one.
+func (s *Session) db(name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	if s.DB == "" {
+		return "", planner.Errorf(planner.ErrUnknown, "no database selected (USE db first)")
+	}
+	return s.DB, nil
+}
+
+func (s *Session) table(tn sql.TableName) (*planner.Table, error) {
+	db, err := s.db(tn.DB)
+	if err != nil {
+		return nil, err
+	}
+	return s.inst.Catalog.Table(db, tn.Name)
+}
+
+func (s *Session) binder() *planner.Binder {
+	env := s.env()
+	return &planner.Binder{Catalog: s.inst.Catalog, DB: s.DB, Fold: func(e planner.Expr) (types.Value, bool) { return expr.Fold(e, env) }}
+}
+
+func (s *Session) env() *expr.Env { return &expr.Env{Loc: s.Loc} }
+
+func (s *Session) set(st *sql.Set) (*Result, error) {
+	lit, ok := st.Value.(*sql.Literal)
+	if !ok {
+		return nil, planner.Errorf(ErrSetting, "SET %s takes a constant", st.Name)
+	}
+	val := lit.Str
+	switch strings.ToLower(st.Name) {
+	case "execute_mode":
+		switch m := strings.ToLower(val); m {
+		case "offline", "online", "request":
+			s.Mode = m
+		default:
+			return nil, planner.Errorf(ErrSetting, "execute_mode must be offline, online or request, not %q", val)
+		}
+	case "time_zone":
+		loc, err := parseZone(val)
+		if err != nil {
+			return nil, err
+		}
+		s.Loc = loc
+	case "sync_job", "job_timeout", "spark_config", "enable_trace":
+		// OpenMLDB's job settings: accepted, nothing to do for an embedded engine.
+	default:
+		return nil, planner.Errorf(ErrSetting, "unknown setting %s (known: execute_mode, time_zone)", st.Name)
+	}
+	return &Result{Msg: "ok"}, nil
+}
+
+// parseZone accepts an IANA name (Asia/Shanghai) or an offset (+08:00).
+func parseZone(v string) (*time.Location, error) {
+	if len(v) == 6 && (v[0] == '+' || v[0] == '-') && v[3] == ':' {
+		var h, m int
+		if _, err := fmt.Sscanf(v[1:], "%2d:%2d", &h, &m); err == nil {
+			off := (h*60 + m) * 60
+			if v[0] == '-' {
+				off = -off
+			}
+			return time.FixedZone(v, off), nil
+		}
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return nil, planner.Errorf(ErrSetting, "time_zone %q: %v", v, err)
+	}
+	return loc, nil
+}
+
+func (s *Session) show(st *sql.Show) (*Result, error) {
+	one := func(name string, vals []string) *Result {
+		col := types.NewColumn(types.String, len(vals))
+		for _, v := range vals {
+			col.Append(types.StringValue(v))
+		}
+		schema := types.Schema{{Name: name, Kind: types.String}}
+		return &Result{Schema: schema, Rows: &types.Batch{Schema: schema, Cols: []*types.Column{col}}}
+	}
+	switch st.Kind {
+	case sql.ShowDatabases:
+		return one("Databases", s.inst.Catalog.Databases()), nil
+	case sql.ShowTables:
+		db, err := s.db(st.DB)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := s.inst.Catalog.Tables(db)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, t := range ts {
+			names = append(names, t.Name)
+		}
+		return one("Tables", names), nil
+	case sql.ShowVariables:
+		return &Result{Msg: fmt.Sprintf("execute_mode = %s\ntime_zone = %s", s.Mode, s.Loc)}, nil
+	}
+	return nil, planner.Errorf(planner.ErrUnsupported, "%s", sql.Format(st))
+}
+
+// describe lists a table's columns and indexes.
+func describe(t *planner.Table) *Result {
+	schema := types.Schema{{Name: "Field", Kind: types.String}, {Name: "Type", Kind: types.String}, {Name: "Null", Kind: types.String}}
+	b := &types.Batch{Schema: schema}
+	for range schema {
+		b.Cols = append(b.Cols, types.NewColumn(types.String, len(t.Schema)))
+	}
+	for _, f := range t.Schema {
+		null := "YES"
+		if f.NotNull {
+			null = "NO"
+		}
+		b.Cols[0].Append(types.StringValue(f.Name))
+		b.Cols[1].Append(types.StringValue(f.Kind.String()))
+		b.Cols[2].Append(types.StringValue(null))
+	}
+	var idx []string
+	for _, ix := range t.Indexes {
+		idx = append(idx, fmt.Sprintf("%s(key=%s, ts=%s, ttl_type=%s, abs=%dms, lat=%d)", ix.Name, strings.Join(ix.Keys, "|"), ix.TS, ix.TTLType, ix.AbsMillis, ix.LatCount))
+	}
+	sort.Strings(idx)
+	return &Result{Schema: schema, Rows: b, Msg: strings.Join(idx, "\n")}
+}
