@@ -971,22 +971,15 @@ func (b *Binder) bindCase(e *sql.Case, rec func(sql.Expr) (Expr, error)) (Expr, 
 	return c, nil
 }
 
-// commonKind is the kind CASE branches are unified to.
+// commonKind is the kind CASE branches are unified to (OpenMLDB's rule, CommonType).
 func commonKind(es []Expr) (types.Kind, error) {
-	t := types.Null
-	for _, e := range es {
-		k := e.Kind()
-		switch {
-		case k == types.Null || k == t:
-		case t == types.Null:
-			t = k
-		default:
-			w, ok := Widen(t, k)
-			if !ok {
-				return 0, errorf(ErrType, "CASE branches of kinds %s and %s", t, k)
-			}
-			t = w
-		}
+	kinds := make([]types.Kind, len(es))
+	for i, e := range es {
+		kinds[i] = e.Kind()
+	}
+	t, ok := CommonType(kinds...)
+	if !ok {
+		return 0, errorf(ErrType, "CASE branches of kinds %v have no common type", kinds)
 	}
 	return t, nil
 }

@@ -214,9 +214,8 @@ func tableKinds(t map[types.Kind]conv) string {
 	return kindList(ks...)
 }
 
-// fixed registers a function taking exactly the given kinds (NULL literals
-// accepted and cast; arguments listed in implicit may be any of the kinds
-// that safely or numerically convert).
+// fixed registers a function taking the given parameter kinds; arguments
+// are cast to them when accepts allows it (NULL literals always).
 func fixed(name, doc string, result types.Kind, params ...types.Kind) *Signature {
 	return fixedRange(name, doc, result, len(params), params...)
 }

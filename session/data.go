@@ -133,25 +133,38 @@ func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
 		return nil, err
 	}
 	ropts.Loc = s.Loc
-	path := strings.TrimPrefix(st.Path, "file://")
-	// Open now, to report a missing file or a schema mismatch at LOAD time.
-	r, err := files.Open(path, t.Schema, ropts)
-	if err != nil {
+	var replace bool
+	switch mode {
+	case "", "append":
+	case "overwrite":
+		replace = true
+	default:
+		return nil, planner.Errorf(ErrSetting, "LOAD DATA mode must be append or overwrite, not %q", mode)
+	}
+	if err := s.BindFiles(t, strings.TrimPrefix(st.Path, "file://"), ropts, replace); err != nil {
 		return nil, err
+	}
+	return &Result{Msg: fmt.Sprintf("Load data into %s.%s from %s", t.DB, t.Name, st.Path)}, nil
+}
+
+// BindFiles binds files (a glob or comma-separated list) to a table's data,
+// after the files already bound (or instead of all its data when replace).
+// The files are opened now, so that a missing file or a schema mismatch is
+// reported at once, naming the file and column; they are read when a query runs.
+func (s *Session) BindFiles(t *planner.Table, pattern string, opts files.ReadOptions, replace bool) error {
+	r, err := files.Open(pattern, t.Schema, opts)
+	if err != nil {
+		return err
 	}
 	r.Close()
 	s.inst.mu.Lock()
 	defer s.inst.mu.Unlock()
 	d := s.inst.tableData(t)
-	switch mode {
-	case "", "append":
-		d.files = append(d.files, fileRef{pattern: path, opts: ropts})
-	case "overwrite":
-		d.files, d.mem = []fileRef{{pattern: path, opts: ropts}}, nil
-	default:
-		return nil, planner.Errorf(ErrSetting, "LOAD DATA mode must be append or overwrite, not %q", mode)
+	if replace {
+		d.files, d.mem = nil, nil
 	}
-	return &Result{Msg: fmt.Sprintf("Load data into %s.%s from %s", t.DB, t.Name, st.Path)}, nil
+	d.files = append(d.files, fileRef{pattern: pattern, opts: opts})
+	return nil
 }
 
 // optionMap flattens OPTIONS(k = v, ...) into strings.
@@ -179,8 +192,9 @@ func optionMap(opts []sql.Option) (map[string]string, error) {
 	return kv, nil
 }
 
-// query runs a SELECT through the batch engine.
-func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
+// Query runs a query through the batch engine and returns its rows (an
+// INTO OUTFILE clause is not applied: see Exec).
+func (s *Session) Query(ctx context.Context, q sql.Query) (*types.Batch, error) {
 	if s.Mode != "offline" {
 		return nil, planner.Errorf(ErrMode, "queries run in offline mode for now (SET @@execute_mode='offline'); online execution arrives with the store")
 	}
@@ -189,7 +203,12 @@ func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
 		return nil, err
 	}
 	eng := &batch.Engine{Sources: s.sources(), Env: s.env()}
-	out, err := eng.Run(ctx, plan)
+	return eng.Run(ctx, plan)
+}
+
+// query runs a SELECT, writing its rows to a file for INTO OUTFILE.
+func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
+	out, err := s.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +252,7 @@ func (s *Session) sources() map[string]batch.Source {
 	for _, db := range s.inst.Catalog.Databases() {
 		ts, _ := s.inst.Catalog.Tables(db)
 		for _, t := range ts {
-			src := &source{}
+			src := &source{onRead: s.OnRead}
 			if d, ok := s.inst.data[batch.SourceKey(t.DB, t.Name)]; ok {
 				src.mem, src.files = d.mem, append([]fileRef(nil), d.files...)
 			}
@@ -245,8 +264,9 @@ func (s *Session) sources() map[string]batch.Source {
 
 // source is a table's data for one query: loaded files then inserted rows.
 type source struct {
-	mem   *types.Batch
-	files []fileRef
+	mem    *types.Batch
+	files  []fileRef
+	onRead func(rows int)
 }
 
 // Read implements batch.Source.
@@ -284,6 +304,9 @@ func (src *source) Read(ctx context.Context, t *planner.Table) (*types.Batch, er
 				return nil, err
 			}
 			appendBatch(b)
+			if src.onRead != nil {
+				src.onRead(b.Len())
+			}
 			if err := ctx.Err(); err != nil {
 				r.Close()
 				return nil, err

@@ -62,6 +62,8 @@ type Session struct {
 	DB   string
 	Mode string // offline (default), online, request
 	Loc  *time.Location
+	// OnRead, when set, is told how many rows each batch read from a file holds (progress reports).
+	OnRead func(rows int)
 }
 
 // New opens a session on an instance.

@@ -312,15 +312,17 @@ func (a *variance) Result() types.Value {
 }
 
 // hiLo reads an exact sum as a double-double: hi is the sum rounded, lo the
-// remainder rounded. s is not changed (a copy is reduced).
+// remainder rounded. s holds the same value afterwards (hi is subtracted and
+// added back, exactly).
 func hiLo(s *ExactSum) (hi, lo float64) {
 	hi = s.Result()
 	if math.IsInf(hi, 0) || math.IsNaN(hi) {
 		return hi, 0
 	}
-	r := *s
-	r.Sub(hi)
-	return hi, r.Result()
+	s.Sub(hi)
+	lo = s.Result()
+	s.Add(hi)
+	return hi, lo
 }
 
 // twoProd adds (sign +1) or subtracts (-1) the exact product x·y to s.

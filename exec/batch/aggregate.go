@@ -37,7 +37,7 @@ func (e *Engine) aggregate(a *planner.Aggregate, in *types.Batch) (*types.Batch,
 	newGroup := func() ([]agg.Aggregator, error) {
 		out := make([]agg.Aggregator, len(a.Aggs))
 		for i, g := range a.Aggs {
-			ag, err := agg.New(g.Func, calls[i].kinds, g.Consts)
+			ag, err := agg.NewWith(g.Func, calls[i].kinds, g.Consts, agg.Options{Location: e.Env.Loc})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", g.Func, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/sundialdb/sundial/exec/expr"
 	"github.com/sundialdb/sundial/exec/window"
 	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/sql"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -32,6 +33,10 @@ type compiledAgg struct {
 	frame *window.Frame
 	args  []expr.Evaluator
 	out   *types.Column
+	// set by runGroup: the slots of the group's distinct arguments this call
+	// reads, and the index of its frame among the group's distinct frames.
+	argSlots []int
+	frameID  int
 }
 
 // runWindow computes a Window node over its input batch and union batches.
@@ -40,7 +45,16 @@ func (e *Engine) runWindow(ctx context.Context, w *planner.Window, in *types.Bat
 	out := &types.Batch{Schema: w.Schema(), Cols: append([]*types.Column(nil), in.Cols...)}
 	aggs := make([]*compiledAgg, len(w.Aggs))
 	for i, a := range w.Aggs {
-		f, err := window.Compile(a.Frame)
+		spec := a.Frame
+		if n, ok := agg.OwnFrame(a.Func, a.Consts); ok {
+			// lag/at count back from the current row whatever the window's frame (OpenMLDB).
+			c := *spec
+			c.Frame = &sql.Frame{Unit: sql.FrameRows, Between: true,
+				Start: sql.FrameBound{Kind: sql.Preceding, Value: n}, End: sql.FrameBound{Kind: sql.CurrentRow}}
+			c.MaxSize, c.ExcludeCurrentRow = 0, false // EXCLUDE CURRENT_TIME still applies (window_attributes/9)
+			spec = &c
+		}
+		f, err := window.Compile(spec)
 		if err != nil {
 			return nil, fmt.Errorf("window %s: %w", a.Window, err)
 		}
@@ -117,6 +131,32 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 	if err != nil {
 		return err
 	}
+	// Each distinct argument expression is evaluated once per row, and each
+	// distinct frame bounded once per row, whatever the number of calls.
+	var argEvals []expr.Evaluator
+	var frames []*window.Frame
+	argIDs, frameIDs := map[string]int{}, map[string]int{}
+	for _, ca := range aggs {
+		ca.argSlots = ca.argSlots[:0]
+		for i, a := range ca.plan.Args {
+			k := a.String() + "|" + a.Kind().String()
+			id, ok := argIDs[k]
+			if !ok {
+				id = len(argEvals)
+				argIDs[k] = id
+				argEvals = append(argEvals, ca.args[i])
+			}
+			ca.argSlots = append(ca.argSlots, id)
+		}
+		fk := ca.frame.String()
+		id, ok := frameIDs[fk]
+		if !ok {
+			id = len(frames)
+			frameIDs[fk] = id
+			frames = append(frames, ca.frame)
+		}
+		ca.frameID = id
+	}
 	ids := map[string]int32{}
 	var keyBuf []byte
 	total := 0
@@ -181,7 +221,7 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 				}
 				return cmpInt(int64(a.row), int64(b.row))
 			})
-			errs[s] = e.slideShard(ctx, g, srcs, p, aggs)
+			errs[s] = e.slideShard(ctx, g, srcs, p, aggs, argEvals, frames)
 		}(s)
 	}
 	wg.Wait()
@@ -235,30 +275,43 @@ type slider struct {
 	agg    agg.Aggregator
 	lo, hi int
 	argBuf []types.Value
+	vals   [][]types.Value // the partition's argument values, by slot then entry
 }
 
-func (s *slider) args(srcs []*types.Batch, en entry) []types.Value {
-	b := srcs[en.src]
-	for i, ev := range s.ca.args {
-		s.argBuf[i] = ev.Eval(b, int(en.row))
+// args returns the call's arguments for entry i of the partition.
+func (s *slider) args(i int) []types.Value {
+	for j, slot := range s.ca.argSlots {
+		s.argBuf[j] = s.vals[slot][i]
 	}
 	return s.argBuf
 }
 
+// bounds is one distinct frame's extent for the current row.
+type bounds struct {
+	lo, hi  int
+	withCur bool
+}
+
 // slideShard walks the partitions of one shard (entries sorted by key, ts, rank, seq).
-func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []*types.Batch, p []entry, aggs []*compiledAgg) error {
+func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []*types.Batch, p []entry, aggs []*compiledAgg, argEvals []expr.Evaluator, frames []*window.Frame) error {
+	vals := make([][]types.Value, len(argEvals))
 	sliders := make([]*slider, len(aggs))
 	for i, ca := range aggs {
 		kinds := make([]types.Kind, len(ca.args))
 		for j, a := range ca.plan.Args {
 			kinds[j] = a.Kind()
 		}
-		a, err := agg.New(ca.plan.Func, kinds, ca.plan.Consts)
+		a, err := agg.NewWith(ca.plan.Func, kinds, ca.plan.Consts, agg.Options{Location: e.Env.Loc})
 		if err != nil {
 			return fmt.Errorf("%s over window %s: %w", ca.plan.Func, ca.plan.Window, err)
 		}
-		sliders[i] = &slider{ca: ca, agg: a, argBuf: make([]types.Value, len(ca.args))}
+		sliders[i] = &slider{ca: ca, agg: a, argBuf: make([]types.Value, len(ca.args)), vals: vals}
 	}
+	cursors := make([]window.Cursor, len(frames))
+	for i, f := range frames {
+		cursors[i] = f.NewCursor()
+	}
+	fb := make([]bounds, len(frames))
 	var hist, unionHist []int64
 	var unionIdx []int // entry index of each union row, for INSTANCE_NOT_IN_WINDOW
 	for start := 0; start < len(p); {
@@ -270,11 +323,21 @@ func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []
 			end++
 		}
 		part := p[start:end]
+		for slot, ev := range argEvals {
+			v := vals[slot][:0]
+			for _, en := range part {
+				v = append(v, ev.Eval(srcs[en.src], int(en.row)))
+			}
+			vals[slot] = v
+		}
 		hist = hist[:0]
 		unionHist, unionIdx = unionHist[:0], unionIdx[:0]
 		for _, s := range sliders {
 			s.agg.Reset()
 			s.lo, s.hi = 0, 0
+		}
+		for i := range cursors {
+			cursors[i].Reset()
 		}
 		for i, en := range part {
 			if en.src != 0 {
@@ -283,14 +346,21 @@ func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []
 				unionIdx = append(unionIdx, i)
 				continue
 			}
+			for fi := range frames {
+				b := &fb[fi]
+				if g.InstanceNotInWindow {
+					b.lo, b.hi, b.withCur = frames[fi].Bounds(unionHist, en.ts)
+				} else {
+					b.lo, b.hi, b.withCur = cursors[fi].Next(hist, en.ts)
+				}
+			}
 			for _, s := range sliders {
+				b := fb[s.ca.frameID]
 				var v types.Value
 				if g.InstanceNotInWindow {
-					lo, hi, withCur := s.ca.frame.Bounds(unionHist, en.ts)
-					v = s.afresh(srcs, part, unionIdx[lo:hi], -1, en, withCur)
+					v = s.afresh(unionIdx[b.lo:b.hi], i, b.withCur)
 				} else {
-					lo, hi, withCur := s.ca.frame.Bounds(hist, en.ts)
-					v = s.slide(srcs, part, i, lo, hi, withCur)
+					v = s.slide(i, b.lo, b.hi, b.withCur)
 				}
 				setValue(s.ca.out, int(en.row), v)
 			}
@@ -305,14 +375,14 @@ func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []
 // index cur when withCur) and returns the aggregate. Frames that are a
 // contiguous range of the partition slide incrementally; others are computed
 // afresh.
-func (s *slider) slide(srcs []*types.Batch, part []entry, cur, lo, hi int, withCur bool) types.Value {
+func (s *slider) slide(cur, lo, hi int, withCur bool) types.Value {
 	if withCur {
 		if hi != cur {
 			idx := make([]int, 0, hi-lo)
 			for i := lo; i < hi; i++ {
 				idx = append(idx, i)
 			}
-			return s.afresh(srcs, part, idx, cur, part[cur], true)
+			return s.afresh(idx, cur, true)
 		}
 		hi = cur + 1
 	}
@@ -321,23 +391,24 @@ func (s *slider) slide(srcs []*types.Batch, part []entry, cur, lo, hi int, withC
 		s.lo, s.hi = lo, lo
 	}
 	for ; s.hi < hi; s.hi++ {
-		s.agg.Add(s.args(srcs, part[s.hi]))
+		s.agg.Add(s.args(s.hi))
 	}
 	for ; s.lo < lo; s.lo++ {
-		s.agg.Remove(s.args(srcs, part[s.lo]))
+		s.agg.Remove(s.args(s.lo))
 	}
 	return s.agg.Result()
 }
 
-// afresh computes the aggregate over the given entries plus the current row,
-// leaving the slider empty so that the next slide starts over.
-func (s *slider) afresh(srcs []*types.Batch, part []entry, idx []int, _ int, cur entry, withCur bool) types.Value {
+// afresh computes the aggregate over the given entries plus the current row
+// (entry cur) when withCur, leaving the slider empty so that the next slide
+// starts over.
+func (s *slider) afresh(idx []int, cur int, withCur bool) types.Value {
 	s.agg.Reset()
 	for _, i := range idx {
-		s.agg.Add(s.args(srcs, part[i]))
+		s.agg.Add(s.args(i))
 	}
 	if withCur {
-		s.agg.Add(s.args(srcs, cur))
+		s.agg.Add(s.args(cur))
 	}
 	v := s.agg.Result()
 	s.agg.Reset()

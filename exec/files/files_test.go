@@ -429,6 +429,15 @@ func TestCorruptData(t *testing.T) {
 	if failures == 0 {
 		t.Error("no damage was detected")
 	}
+	// a damaged page header must not lose rows silently
+	d := append([]byte(nil), data...)
+	for i := 4; i < 60; i++ {
+		d[i] = 0xFF
+	}
+	os.WriteFile(bad, d, 0o644)
+	if _, err := readAll(t, bad, allKinds(), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "corrupt Parquet data") {
+		t.Errorf("damaged first page: err = %v", err)
+	}
 	// cut anywhere: always an error
 	for _, n := range []int{len(data) - 1, len(data) - 9, len(data) / 3, 100, 3} {
 		os.WriteFile(bad, data[:n], 0o644)
@@ -660,6 +669,9 @@ func TestNoPartialOutput(t *testing.T) {
 		w.Abort()
 		if err := w.Write(b); err == nil {
 			t.Error("Write after Abort succeeded")
+		}
+		if err := w.Close(); err == nil || !strings.Contains(err.Error(), "aborted") {
+			t.Errorf("Close after Abort: %v", err)
 		}
 		noFile(t, path)
 		// a failed Write: wrong kind

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -139,14 +138,19 @@ func (p *pqSource) read(u *unit, want types.Schema, batchRows int, send func(*ty
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	defer rr.Release()
+	var expect, got int64
+	for _, rg := range u.rowGroups {
+		expect += p.meta.RowGroup(rg).NumRows()
+	}
 	for rr.Next() {
 		rec := rr.Record()
 		n := int(rec.NumRows())
+		got += int64(n)
 		b := &types.Batch{Schema: want, Cols: make([]*types.Column, len(want))}
 		for i, w := range want {
 			a := rec.Column(pos[i])
 			if a.Len() != n {
-				return fmt.Errorf("%s: column %s: corrupt row group (%d values, %d rows)", path, w.Name, a.Len(), n)
+				return fmt.Errorf("%s: column %s: corrupt Parquet data (%d values in a batch of %d rows)", path, w.Name, a.Len(), n)
 			}
 			c := &types.Column{Kind: w.Kind}
 			if a.NullN() > 0 {
@@ -167,6 +171,10 @@ func (p *pqSource) read(u *unit, want types.Schema, batchRows int, send func(*ty
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: corrupt Parquet data: %v", path, err)
+	}
+	// a damaged page header can end a column early without an error
+	if got != expect {
+		return fmt.Errorf("%s: corrupt Parquet data: read %d rows of row groups %v, which hold %d", path, got, u.rowGroups, expect)
 	}
 	return nil
 }
@@ -411,10 +419,4 @@ func convDictString(a arrow.Array, c *types.Column) {
 			c.S[i] = dict[d.GetValueIndex(i)]
 		}
 	}
-}
-
-// bytesOf views a string's bytes without copying; the bytes must not be
-// written.
-func bytesOf(s string) []byte {
-	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

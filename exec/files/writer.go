@@ -370,12 +370,14 @@ func (w *Writer) finish() (err error) {
 }
 
 // Abort stops writing and removes the partial output (in append mode,
-// truncates the file back to its old size). It is a no-op after Close.
+// truncates the file back to its old size); a later Close reports the
+// abort. It is a no-op after Close.
 func (w *Writer) Abort() {
 	if w.done {
 		return
 	}
 	w.done = true
+	w.fail(fmt.Errorf("%s: write aborted", w.path))
 	w.mu.Lock()
 	w.abort = true
 	w.mu.Unlock()
