@@ -269,15 +269,43 @@ type source struct {
 	onRead func(rows int)
 }
 
-// Read implements batch.Source.
-func (src *source) Read(ctx context.Context, t *planner.Table) (*types.Batch, error) {
-	out := &types.Batch{Schema: t.Schema}
-	for _, f := range t.Schema {
-		out.Cols = append(out.Cols, types.NewColumn(f.Kind, 0))
+// Read implements batch.Source: files first, in the order bound, then the
+// inserted rows. Columns the query does not need are not decoded.
+func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*types.Batch, error) {
+	var want types.Schema
+	for i, f := range t.Schema {
+		if need == nil || need[i] {
+			want = append(want, f)
+		}
 	}
-	appendBatch := func(b *types.Batch) {
-		for i, c := range b.Cols {
-			oc := out.Cols[i]
+	// Open every file first: the total row count sizes the columns once.
+	readers := make([]*files.Reader, 0, len(src.files))
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	total := 0
+	if src.mem != nil {
+		total = src.mem.Len()
+	}
+	for _, f := range src.files {
+		r, err := files.Open(f.pattern, want, f.opts)
+		if err != nil {
+			return nil, err
+		}
+		readers = append(readers, r)
+		if n, ok := r.TotalRows(); ok {
+			total += int(n)
+		}
+	}
+	cols := make([]*types.Column, len(want))
+	for i, f := range want {
+		cols[i] = types.NewColumn(f.Kind, total)
+	}
+	appendCols := func(b *types.Batch, pick func(i int) *types.Column) {
+		for i, oc := range cols {
+			c := pick(i)
 			if c.Nulls != nil || oc.Nulls != nil {
 				for r := 0; r < c.Len(); r++ {
 					oc.Append(c.Value(r))
@@ -289,32 +317,56 @@ func (src *source) Read(ctx context.Context, t *planner.Table) (*types.Batch, er
 			oc.S = append(oc.S, c.S...)
 		}
 	}
-	for _, f := range src.files {
-		r, err := files.Open(f.pattern, t.Schema, f.opts)
-		if err != nil {
-			return nil, err
-		}
+	for _, r := range readers {
 		for {
 			b, err := r.Next()
+			if err == io.EOF {
+				break
+			}
 			if err != nil {
-				r.Close()
-				if err == io.EOF {
-					break
-				}
 				return nil, err
 			}
-			appendBatch(b)
+			appendCols(b, func(i int) *types.Column { return b.Cols[i] })
 			if src.onRead != nil {
 				src.onRead(b.Len())
 			}
 			if err := ctx.Err(); err != nil {
-				r.Close()
 				return nil, err
 			}
 		}
 	}
 	if src.mem != nil {
-		appendBatch(src.mem)
+		idx := make([]int, 0, len(want))
+		for i := range t.Schema {
+			if need == nil || need[i] {
+				idx = append(idx, i)
+			}
+		}
+		appendCols(src.mem, func(i int) *types.Column { return src.mem.Cols[idx[i]] })
+	}
+	// Reassemble the table's shape: unread columns are NULL columns sharing one mask.
+	out := &types.Batch{Schema: t.Schema, Cols: make([]*types.Column, len(t.Schema))}
+	var rows int
+	if len(cols) > 0 {
+		rows = cols[0].Len()
+	} else if src.mem != nil {
+		rows = src.mem.Len()
+	}
+	var allNull []bool
+	j := 0
+	for i, f := range t.Schema {
+		if need == nil || need[i] {
+			out.Cols[i] = cols[j]
+			j++
+			continue
+		}
+		if allNull == nil {
+			allNull = make([]bool, rows)
+			for r := range allNull {
+				allNull[r] = true
+			}
+		}
+		out.Cols[i] = types.NullColumn(f.Kind, allNull)
 	}
 	return out, nil
 }

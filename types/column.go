@@ -27,14 +27,25 @@ func NewColumn(k Kind, n int) *Column {
 
 // Len returns the number of values in c.
 func (c *Column) Len() int {
+	var n int
 	switch c.Kind {
 	case Float, Double:
-		return len(c.F)
+		n = len(c.F)
 	case String:
-		return len(c.S)
+		n = len(c.S)
+	default:
+		n = len(c.I)
 	}
-	return len(c.I)
+	if n == 0 && c.Nulls != nil {
+		return len(c.Nulls) // an all-NULL column (see NullColumn)
+	}
+	return n
 }
+
+// NullColumn returns a column of len(nulls) NULLs of kind k that stores no
+// values: nulls must be all true, and may be shared between such columns.
+// Readers use it for columns a query does not read. It must not be appended to.
+func NullColumn(k Kind, nulls []bool) *Column { return &Column{Kind: k, Nulls: nulls} }
 
 // IsNull reports whether row i is NULL.
 func (c *Column) IsNull(i int) bool { return c.Nulls != nil && c.Nulls[i] }

@@ -159,13 +159,20 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}
+	var readDone time.Time
 	s.OnRead = func(n int) {
 		rowsRead += int64(n)
+		readDone = time.Now()
 		if bar != nil {
 			bar.Add(n)
 		}
 	}
+	queryStart := time.Now()
 	rows, err := s.Query(e.ctx, q)
+	computed := time.Now()
+	if readDone.IsZero() {
+		readDone = queryStart
+	}
 	if bar != nil {
 		bar.Finish()
 	}
@@ -193,8 +200,9 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	el := time.Since(start)
-	fmt.Fprintf(e.stderr, "sundial batch: %d rows read, %d rows written to %s in %.2fs (%.0f rows/s), %d MiB heap at peak\n",
-		rowsRead, rows.Len(), path, el.Seconds(), float64(rows.Len())/el.Seconds(), ms.HeapSys>>20)
+	fmt.Fprintf(e.stderr, "sundial batch: %d rows read, %d rows written to %s in %.2fs (%.0f rows/s; read %.2fs, compute %.2fs, write %.2fs), %d MiB heap at peak\n",
+		rowsRead, rows.Len(), path, el.Seconds(), float64(rows.Len())/el.Seconds(),
+		readDone.Sub(queryStart).Seconds(), computed.Sub(readDone).Seconds(), time.Since(computed).Seconds(), ms.HeapSys>>20)
 	return nil
 }
 

@@ -17,8 +17,10 @@ var ErrNoData = errors.New("batch: no data for table")
 
 // Source provides a table's rows to the batch engine.
 type Source interface {
-	// Read returns all rows of the table in seq order, with the table's schema.
-	Read(ctx context.Context, t *planner.Table) (*types.Batch, error)
+	// Read returns all rows of the table in seq order, with the table's
+	// schema. Columns i with need[i] false are not read by the query: the
+	// source may return them as types.NullColumn.
+	Read(ctx context.Context, t *planner.Table, need []bool) (*types.Batch, error)
 }
 
 // Engine runs logical plans over batch sources. It keeps every intermediate
@@ -29,6 +31,8 @@ type Engine struct {
 	Env     *expr.Env
 	// Parallelism is the number of partition shards worked on at once (default GOMAXPROCS).
 	Parallelism int
+
+	need map[*planner.Scan][]bool // the columns each Scan must read, set by Run
 }
 
 // SourceKey is the key of a table in Engine.Sources.
@@ -36,6 +40,11 @@ func SourceKey(db, table string) string { return strings.ToLower(db + "." + tabl
 
 // Run executes a plan and returns its result.
 func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) {
+	e.need = neededColumns(n)
+	return e.run(ctx, n)
+}
+
+func (e *Engine) run(ctx context.Context, n planner.Node) (*types.Batch, error) {
 	switch n := n.(type) {
 	case *planner.Scan:
 		if n.Table.Name == "(one row)" {
@@ -45,9 +54,9 @@ func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		if !ok {
 			return nil, fmt.Errorf("%w %s.%s", ErrNoData, n.Table.DB, n.Table.Name)
 		}
-		return src.Read(ctx, n.Table)
+		return src.Read(ctx, n.Table, e.need[n])
 	case *planner.Filter:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -63,20 +72,20 @@ func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		}
 		return take(in, keep), nil
 	case *planner.Project:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return e.project(n, in)
 	case *planner.Window:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}
 		unions := make([][]*types.Batch, len(n.Groups))
 		for i, g := range n.Groups {
 			for _, u := range g.Unions {
-				b, err := e.Run(ctx, u)
+				b, err := e.run(ctx, u)
 				if err != nil {
 					return nil, err
 				}
@@ -85,33 +94,33 @@ func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		}
 		return e.runWindow(ctx, n, in, unions)
 	case *planner.LastJoin:
-		l, err := e.Run(ctx, n.Left)
+		l, err := e.run(ctx, n.Left)
 		if err != nil {
 			return nil, err
 		}
-		r, err := e.Run(ctx, n.Right)
+		r, err := e.run(ctx, n.Right)
 		if err != nil {
 			return nil, err
 		}
 		return e.lastJoin(n, l, r)
 	case *planner.Aggregate:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return e.aggregate(n, in)
 	case *planner.Join:
-		l, err := e.Run(ctx, n.Left)
+		l, err := e.run(ctx, n.Left)
 		if err != nil {
 			return nil, err
 		}
-		r, err := e.Run(ctx, n.Right)
+		r, err := e.run(ctx, n.Right)
 		if err != nil {
 			return nil, err
 		}
 		return e.join(n, l, r)
 	case *planner.Limit:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +133,7 @@ func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		}
 		return take(in, idx), nil
 	case *planner.Sort:
-		in, err := e.Run(ctx, n.Input)
+		in, err := e.run(ctx, n.Input)
 		if err != nil {
 			return nil, err
 		}

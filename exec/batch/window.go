@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sundialdb/sundial/exec/agg"
 	"github.com/sundialdb/sundial/exec/expr"
@@ -17,14 +18,13 @@ import (
 	"github.com/sundialdb/sundial/types"
 )
 
-// entry is one row of a window group's merged, sorted row list: a main-table
-// row (src 0) or a union source's row (src k+1), with its partition and time.
+// entry is one row of a partition's merged, sorted row list: a main-table
+// row (src 0) or a union source's row (src k+1), with its time.
 type entry struct {
-	key  int32 // partition key id
-	rank int32 // at equal ts: union sources listed last are earliest, main rows latest (SEMANTICS §4)
 	ts   int64
-	src  int32
 	row  int32 // row index in its source batch (its seq order within the source)
+	src  int16
+	rank int16 // at equal ts: union sources listed last are earliest, main rows latest (SEMANTICS §4)
 }
 
 // compiledAgg is a window aggregate ready to run.
@@ -114,9 +114,9 @@ func setValue(c *types.Column, i int, v types.Value) {
 }
 
 // runGroup computes the aggregates of one window group: rows of the main
-// batch and of the union batches are keyed, merged and sorted by (key, ts,
-// rank, seq), cut into partitions, and each partition's frames are slid
-// over in order, on every core.
+// batch and of the union batches are bucketed by partition key (a counting
+// sort, in seq order within each key), each key's rows sorted by (ts, rank)
+// unless already in order, and the keys' frames slid over on every core.
 func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *types.Batch, unions []*types.Batch, aggs []*compiledAgg) error {
 	srcs := append([]*types.Batch{main}, unions...)
 	keyEvals := make([]expr.Evaluator, len(g.PartitionBy))
@@ -157,80 +157,144 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		}
 		ca.frameID = id
 	}
-	ids := map[string]int32{}
-	var keyBuf []byte
+
+	// Pass 1: the key id of every row, and the number of rows per key.
 	total := 0
 	for _, b := range srcs {
 		total += b.Len()
 	}
-	entries := make([]entry, 0, total)
-	nUnions := int32(len(unions))
-	for si, b := range srcs {
-		rank := nUnions // main rows are the latest at equal ts
-		if si > 0 {
-			rank = nUnions - int32(si) // the first union source is later than the second, ...
-		}
+	keyOf := make([]int32, total)
+	var counts []int
+	ids := map[string]int32{}
+	var keyBuf []byte
+	stringKey := len(keyEvals) == 1 && g.PartitionBy[0].Kind() == types.String
+	pos := 0
+	for _, b := range srcs {
 		for r := 0; r < b.Len(); r++ {
 			if r&0xffff == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			keyBuf = keyBuf[:0]
-			for _, ev := range keyEvals {
-				keyBuf = appendKey(keyBuf, ev.Eval(b, r))
+			var id int32
+			var ok bool
+			if stringKey {
+				v := keyEvals[0].Eval(b, r)
+				if v.Null {
+					keyBuf = append(keyBuf[:0], 0xff) // NULL is its own key (NULL equals NULL)
+					id, ok = ids[string(keyBuf)]
+				} else {
+					keyBuf = append(append(keyBuf[:0], 0), v.S...)
+					id, ok = ids[string(keyBuf)]
+				}
+			} else {
+				keyBuf = keyBuf[:0]
+				for _, ev := range keyEvals {
+					keyBuf = appendKey(keyBuf, ev.Eval(b, r))
+				}
+				id, ok = ids[string(keyBuf)]
 			}
-			id, ok := ids[string(keyBuf)]
 			if !ok {
-				id = int32(len(ids))
+				id = int32(len(counts))
 				ids[string(keyBuf)] = id
+				counts = append(counts, 0)
 			}
+			keyOf[pos] = id
+			counts[id]++
+			pos++
+		}
+	}
+	ids = nil
+	// Pass 2: place every row in its key's run, in seq order.
+	starts := make([]int, len(counts)+1)
+	for k, c := range counts {
+		starts[k+1] = starts[k] + c
+	}
+	next := append([]int(nil), starts[:len(counts)]...)
+	entries := make([]entry, total)
+	nUnions := int16(len(unions))
+	pos = 0
+	for si, b := range srcs {
+		rank := nUnions // main rows are the latest at equal ts
+		if si > 0 {
+			rank = nUnions - int16(si) // the first union source is later than the second, ...
+		}
+		for r := 0; r < b.Len(); r++ {
 			tv := tsEval.Eval(b, r)
 			ts := tv.I
 			if tv.Null {
 				ts = math.MinInt64
 			}
-			entries = append(entries, entry{key: id, rank: rank, ts: ts, src: int32(si), row: int32(r)})
+			k := keyOf[pos]
+			entries[next[k]] = entry{ts: ts, row: int32(r), src: int16(si), rank: rank}
+			next[k]++
+			pos++
 		}
 	}
-	// Shard partitions over the cores; each shard sorts and slides its own.
-	shards := e.parallelism()
-	parts := make([][]entry, shards)
-	for _, en := range entries {
-		s := int(uint32(en.key)*2654435761) % shards
-		parts[s] = append(parts[s], en)
-	}
-	entries = nil
+	keyOf, next = nil, nil
+	// Keys are handed out to the cores in chunks.
 	var wg sync.WaitGroup
-	errs := make([]error, shards)
-	for s := 0; s < shards; s++ {
+	var mu sync.Mutex
+	var firstErr error
+	nextKey := 0
+	const chunk = 256
+	for w := 0; w < e.parallelism(); w++ {
 		wg.Add(1)
-		go func(s int) {
+		go func() {
 			defer wg.Done()
-			p := parts[s]
-			slices.SortFunc(p, func(a, b entry) int {
-				switch {
-				case a.key != b.key:
-					return cmpInt(int64(a.key), int64(b.key))
-				case a.ts != b.ts:
-					return cmpInt(a.ts, b.ts)
-				case a.rank != b.rank:
-					return cmpInt(int64(a.rank), int64(b.rank))
-				case a.src != b.src:
-					return cmpInt(int64(a.src), int64(b.src))
+			sl, err := newShard(aggs, argEvals, frames, e.Env.Loc)
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			for {
+				mu.Lock()
+				lo := nextKey
+				nextKey += chunk
+				stop := firstErr != nil
+				mu.Unlock()
+				if stop || lo >= len(counts) {
+					return
 				}
-				return cmpInt(int64(a.row), int64(b.row))
-			})
-			errs[s] = e.slideShard(ctx, g, srcs, p, aggs, argEvals, frames)
-		}(s)
+				hi := min(lo+chunk, len(counts))
+				for k := lo; k < hi; k++ {
+					part := entries[starts[k]:starts[k+1]]
+					sortPartition(part)
+					if err := sl.slide(ctx, g, srcs, part); err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+						return
+					}
+				}
+			}
+		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	return firstErr
+}
+
+// sortPartition orders a key's rows by (ts, rank); rows arrive in seq order
+// per source, so a stable sort keeps seq order among equals. Input that is
+// already in order (the common case for event data) costs one pass.
+func sortPartition(p []entry) {
+	less := func(a, b entry) int {
+		if a.ts != b.ts {
+			return cmpInt(a.ts, b.ts)
+		}
+		if a.rank != b.rank {
+			return cmpInt(int64(a.rank), int64(b.rank))
+		}
+		return cmpInt(int64(a.src), int64(b.src))
+	}
+	for i := 1; i < len(p); i++ {
+		if less(p[i-1], p[i]) > 0 {
+			slices.SortStableFunc(p, less)
+			return
 		}
 	}
-	return nil
 }
 
 func cmpInt(a, b int64) int {
@@ -292,81 +356,86 @@ type bounds struct {
 	withCur bool
 }
 
-// slideShard walks the partitions of one shard (entries sorted by key, ts, rank, seq).
-func (e *Engine) slideShard(ctx context.Context, g *planner.WindowGroup, srcs []*types.Batch, p []entry, aggs []*compiledAgg, argEvals []expr.Evaluator, frames []*window.Frame) error {
-	vals := make([][]types.Value, len(argEvals))
-	sliders := make([]*slider, len(aggs))
-	for i, ca := range aggs {
+// shard is one core's working state: an aggregator per call, a cursor per
+// frame, and buffers reused from partition to partition.
+type shard struct {
+	sliders  []*slider
+	argEvals []expr.Evaluator
+	frames   []*window.Frame
+	cursors  []window.Cursor
+	vals     [][]types.Value
+	fb       []bounds
+	hist     []int64
+	unionH   []int64
+	unionIdx []int
+}
+
+func newShard(aggs []*compiledAgg, argEvals []expr.Evaluator, frames []*window.Frame, loc *time.Location) (*shard, error) {
+	sh := &shard{argEvals: argEvals, frames: frames, vals: make([][]types.Value, len(argEvals)), fb: make([]bounds, len(frames))}
+	for _, ca := range aggs {
 		kinds := make([]types.Kind, len(ca.args))
 		for j, a := range ca.plan.Args {
 			kinds[j] = a.Kind()
 		}
-		a, err := agg.NewWith(ca.plan.Func, kinds, ca.plan.Consts, agg.Options{Location: e.Env.Loc})
+		a, err := agg.NewWith(ca.plan.Func, kinds, ca.plan.Consts, agg.Options{Location: loc})
 		if err != nil {
-			return fmt.Errorf("%s over window %s: %w", ca.plan.Func, ca.plan.Window, err)
+			return nil, fmt.Errorf("%s over window %s: %w", ca.plan.Func, ca.plan.Window, err)
 		}
-		sliders[i] = &slider{ca: ca, agg: a, argBuf: make([]types.Value, len(ca.args)), vals: vals}
+		sh.sliders = append(sh.sliders, &slider{ca: ca, agg: a, argBuf: make([]types.Value, len(ca.args)), vals: sh.vals})
 	}
-	cursors := make([]window.Cursor, len(frames))
-	for i, f := range frames {
-		cursors[i] = f.NewCursor()
+	for _, f := range frames {
+		sh.cursors = append(sh.cursors, f.NewCursor())
 	}
-	fb := make([]bounds, len(frames))
-	var hist, unionHist []int64
-	var unionIdx []int // entry index of each union row, for INSTANCE_NOT_IN_WINDOW
-	for start := 0; start < len(p); {
-		if err := ctx.Err(); err != nil {
-			return err
+	return sh, nil
+}
+
+// slide computes every call's value for the main rows of one partition
+// (entries sorted by ts, rank, seq).
+func (sh *shard) slide(ctx context.Context, g *planner.WindowGroup, srcs []*types.Batch, part []entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for slot, ev := range sh.argEvals {
+		v := sh.vals[slot][:0]
+		for _, en := range part {
+			v = append(v, ev.Eval(srcs[en.src], int(en.row)))
 		}
-		end := start + 1
-		for end < len(p) && p[end].key == p[start].key {
-			end++
+		sh.vals[slot] = v
+	}
+	sh.hist, sh.unionH, sh.unionIdx = sh.hist[:0], sh.unionH[:0], sh.unionIdx[:0]
+	for _, s := range sh.sliders {
+		s.agg.Reset()
+		s.lo, s.hi = 0, 0
+	}
+	for i := range sh.cursors {
+		sh.cursors[i].Reset()
+	}
+	for i, en := range part {
+		if en.src != 0 {
+			sh.hist = append(sh.hist, en.ts)
+			sh.unionH = append(sh.unionH, en.ts)
+			sh.unionIdx = append(sh.unionIdx, i)
+			continue
 		}
-		part := p[start:end]
-		for slot, ev := range argEvals {
-			v := vals[slot][:0]
-			for _, en := range part {
-				v = append(v, ev.Eval(srcs[en.src], int(en.row)))
+		for fi := range sh.frames {
+			b := &sh.fb[fi]
+			if g.InstanceNotInWindow {
+				b.lo, b.hi, b.withCur = sh.frames[fi].Bounds(sh.unionH, en.ts)
+			} else {
+				b.lo, b.hi, b.withCur = sh.cursors[fi].Next(sh.hist, en.ts)
 			}
-			vals[slot] = v
 		}
-		hist = hist[:0]
-		unionHist, unionIdx = unionHist[:0], unionIdx[:0]
-		for _, s := range sliders {
-			s.agg.Reset()
-			s.lo, s.hi = 0, 0
-		}
-		for i := range cursors {
-			cursors[i].Reset()
-		}
-		for i, en := range part {
-			if en.src != 0 {
-				hist = append(hist, en.ts)
-				unionHist = append(unionHist, en.ts)
-				unionIdx = append(unionIdx, i)
-				continue
+		for _, s := range sh.sliders {
+			b := sh.fb[s.ca.frameID]
+			var v types.Value
+			if g.InstanceNotInWindow {
+				v = s.afresh(sh.unionIdx[b.lo:b.hi], i, b.withCur)
+			} else {
+				v = s.slide(i, b.lo, b.hi, b.withCur)
 			}
-			for fi := range frames {
-				b := &fb[fi]
-				if g.InstanceNotInWindow {
-					b.lo, b.hi, b.withCur = frames[fi].Bounds(unionHist, en.ts)
-				} else {
-					b.lo, b.hi, b.withCur = cursors[fi].Next(hist, en.ts)
-				}
-			}
-			for _, s := range sliders {
-				b := fb[s.ca.frameID]
-				var v types.Value
-				if g.InstanceNotInWindow {
-					v = s.afresh(unionIdx[b.lo:b.hi], i, b.withCur)
-				} else {
-					v = s.slide(i, b.lo, b.hi, b.withCur)
-				}
-				setValue(s.ca.out, int(en.row), v)
-			}
-			hist = append(hist, en.ts)
+			setValue(s.ca.out, int(en.row), v)
 		}
-		start = end
+		sh.hist = append(sh.hist, en.ts)
 	}
 	return nil
 }
