@@ -206,6 +206,21 @@ func (s *Session) Query(ctx context.Context, q sql.Query) (*types.Batch, error) 
 	return eng.Run(ctx, plan)
 }
 
+// Stream runs a query through the batch engine and passes its rows to sink in
+// order: a main table larger than MemoryLimit runs out of core (spilling to
+// SpillDir), so memory stays bounded by the widest partition.
+func (s *Session) Stream(ctx context.Context, q sql.Query, sink batch.Sink) (types.Schema, error) {
+	if s.Mode != "offline" {
+		return nil, planner.Errorf(ErrMode, "queries run in offline mode for now (SET @@execute_mode='offline')")
+	}
+	plan, err := s.binder().BindQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	eng := &batch.Engine{Sources: s.sources(), Env: s.env(), MemoryLimit: s.MemoryLimit, SpillDir: s.SpillDir}
+	return plan.Schema(), eng.Stream(ctx, plan, sink)
+}
+
 // query runs a SELECT, writing its rows to a file for INTO OUTFILE.
 func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
 	out, err := s.Query(ctx, q)
@@ -267,6 +282,123 @@ type source struct {
 	mem    *types.Batch
 	files  []fileRef
 	onRead func(rows int)
+}
+
+// Rows implements batch.StreamSource.
+func (src *source) Rows(t *planner.Table) (int64, bool) {
+	var n int64
+	if src.mem != nil {
+		n = int64(src.mem.Len())
+	}
+	for _, f := range src.files {
+		r, err := files.Open(f.pattern, t.Schema, f.opts)
+		if err != nil {
+			return 0, false
+		}
+		m, ok := r.TotalRows()
+		r.Close()
+		if !ok {
+			return 0, false
+		}
+		n += m
+	}
+	return n, true
+}
+
+// Scan implements batch.StreamSource: the files a batch at a time, then the inserted rows.
+func (src *source) Scan(ctx context.Context, t *planner.Table, need []bool) (batch.Iterator, error) {
+	return &scanIter{ctx: ctx, src: src, t: t, need: need}, nil
+}
+
+type scanIter struct {
+	ctx     context.Context
+	src     *source
+	t       *planner.Table
+	need    []bool
+	next    int // the next file to open
+	r       *files.Reader
+	memDone bool
+}
+
+func (it *scanIter) Next() (*types.Batch, error) {
+	for {
+		if err := it.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if it.r != nil {
+			b, err := it.r.Next()
+			if err == io.EOF {
+				it.r.Close()
+				it.r = nil
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if it.src.onRead != nil {
+				it.src.onRead(b.Len())
+			}
+			return widen(it.t.Schema, it.need, b), nil
+		}
+		if it.next < len(it.src.files) {
+			f := it.src.files[it.next]
+			it.next++
+			r, err := files.Open(f.pattern, pruned(it.t.Schema, it.need), f.opts)
+			if err != nil {
+				return nil, err
+			}
+			it.r = r
+			continue
+		}
+		if !it.memDone && it.src.mem != nil {
+			it.memDone = true
+			return it.src.mem, nil
+		}
+		return nil, io.EOF
+	}
+}
+
+func (it *scanIter) Close() error {
+	if it.r != nil {
+		return it.r.Close()
+	}
+	return nil
+}
+
+// pruned is the schema of the needed columns.
+func pruned(s types.Schema, need []bool) types.Schema {
+	var out types.Schema
+	for i, f := range s {
+		if need == nil || need[i] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// widen gives a batch of the needed columns the table's shape (NULL columns elsewhere).
+func widen(s types.Schema, need []bool, b *types.Batch) *types.Batch {
+	if need == nil {
+		return b
+	}
+	out := &types.Batch{Schema: s, Cols: make([]*types.Column, len(s))}
+	var allNull []bool
+	j := 0
+	for i, f := range s {
+		if need[i] {
+			out.Cols[i] = b.Cols[j]
+			j++
+			continue
+		}
+		if allNull == nil {
+			allNull = make([]bool, b.Len())
+			for r := range allNull {
+				allNull[r] = true
+			}
+		}
+		out.Cols[i] = types.NullColumn(f.Kind, allNull)
+	}
+	return out
 }
 
 // Read implements batch.Source: files first, in the order bound, then the

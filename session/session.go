@@ -64,6 +64,10 @@ type Session struct {
 	Loc  *time.Location
 	// OnRead, when set, is told how many rows each batch read from a file holds (progress reports).
 	OnRead func(rows int)
+	// MemoryLimit bounds a query's memory: larger tables run out of core (0: no limit).
+	MemoryLimit int64
+	// SpillDir is where out-of-core queries spill ("" = the system's temporary directory).
+	SpillDir string
 }
 
 // New opens a session on an instance.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +45,8 @@ complete: a failed run leaves no output behind.`,
 		out := fs.String("out", "", "write the result to this `file` (.parquet or .csv)")
 		zone := fs.String("time-zone", "UTC", "the engine's time `zone` (IANA name or +08:00)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
+		memLimit := fs.String("memory-limit", "", "memory a run may use, e.g. 2G or 512M (default: half of RAM); a larger main table is processed out of core")
+		spillDir := fs.String("spill-dir", "", "`directory` for out-of-core spill files (default: the system's temporary directory)")
 		return func(e *env, args []string) int {
 			if len(args) > 0 {
 				return usageError(e, "batch", "unexpected arguments: %q", args)
@@ -60,7 +64,11 @@ complete: a failed run leaves no output behind.`,
 				pprof.StartCPUProfile(f)
 				defer pprof.StopCPUProfile()
 			}
-			if err := runBatch(e, *sqlFile, tables, *out, *zone); err != nil {
+			limit, err := memoryLimit(*memLimit)
+			if err != nil {
+				return usageError(e, "batch", "--memory-limit: %v", err)
+			}
+			if err := runBatch(e, *sqlFile, tables, *out, *zone, limit, *spillDir); err != nil {
 				fmt.Fprintf(e.stderr, "sundial batch: %v\n", err)
 				return exitFail
 			}
@@ -69,13 +77,54 @@ complete: a failed run leaves no output behind.`,
 	},
 }
 
-func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
+// memoryLimit parses a size such as 2G, 512M or 1048576; "" means half of the machine's memory.
+func memoryLimit(v string) (int64, error) {
+	if v == "" {
+		return physicalMemory() / 2, nil
+	}
+	mult := int64(1)
+	switch strings.ToUpper(v[len(v)-1:]) {
+	case "K":
+		mult = 1 << 10
+	case "M":
+		mult = 1 << 20
+	case "G":
+		mult = 1 << 30
+	}
+	if mult > 1 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a size such as 2G or 512M, not %q", v)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+// physicalMemory reads the machine's memory from /proc/meminfo (8 GiB when unknown).
+func physicalMemory() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 8 << 30
+}
+
+func runBatch(e *env, sqlFile string, tables []string, out, zone string, limit int64, spillDir string) error {
 	start := time.Now()
 	src, err := os.ReadFile(sqlFile)
 	if err != nil {
 		return err
 	}
 	s := session.New(session.NewInstance())
+	s.MemoryLimit, s.SpillDir = limit, spillDir
+	debug.SetMemoryLimit(limit) // the garbage collector keeps the heap within the budget too
 	if err := setZone(e, s, zone); err != nil {
 		return err
 	}
@@ -167,18 +216,6 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
 			bar.Add(n)
 		}
 	}
-	queryStart := time.Now()
-	rows, err := s.Query(e.ctx, q)
-	computed := time.Now()
-	if readDone.IsZero() {
-		readDone = queryStart
-	}
-	if bar != nil {
-		bar.Finish()
-	}
-	if err != nil {
-		return err
-	}
 	path, wopts := out, files.WriteOptions{Mode: files.ModeOverwrite}
 	if into != nil && out == "" {
 		path = strings.TrimPrefix(into.Path, "file://")
@@ -186,13 +223,38 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
 			return err
 		}
 	}
-	w, err := files.Create(path, rows.Schema, wopts)
+	// The result streams into the output file; it is renamed into place only
+	// when complete, and removed on any failure.
+	var w *files.Writer
+	var written int64
+	queryStart := time.Now()
+	var computed time.Time
+	schema, err := s.Stream(e.ctx, q, func(b *types.Batch) error {
+		if w == nil {
+			computed = time.Now()
+			var err error
+			if w, err = files.Create(path, b.Schema, wopts); err != nil {
+				return err
+			}
+		}
+		written += int64(b.Len())
+		return w.Write(b)
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err == nil && w == nil {
+		computed = time.Now()
+		w, err = files.Create(path, schema, wopts)
+	}
 	if err != nil {
+		if w != nil {
+			w.Abort()
+		}
 		return err
 	}
-	if err := w.Write(rows); err != nil {
-		w.Abort()
-		return err
+	if readDone.IsZero() {
+		readDone = queryStart
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -201,7 +263,7 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string) error {
 	runtime.ReadMemStats(&ms)
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "sundial batch: %d rows read, %d rows written to %s in %.2fs (%.0f rows/s; read %.2fs, compute %.2fs, write %.2fs), %d MiB heap at peak\n",
-		rowsRead, rows.Len(), path, el.Seconds(), float64(rows.Len())/el.Seconds(),
+		rowsRead, written, path, el.Seconds(), float64(written)/el.Seconds(),
 		readDone.Sub(queryStart).Seconds(), computed.Sub(readDone).Seconds(), time.Since(computed).Seconds(), ms.HeapSys>>20)
 	return nil
 }

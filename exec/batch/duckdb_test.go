@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,8 +128,15 @@ func randTable(r *rand.Rand) *dtable {
 		t.cols = append(t.cols, c)
 	}
 
-	// Row count: log-uniform in [1, 2000], so that tiny tables (edge cases) are common.
+	// Row count: log-uniform in [1, 2000], so that tiny tables (edge cases) are common; now and
+	// then a larger table with many keys, which the engine spreads over several cores.
 	n := int(math.Exp(r.Float64() * math.Log(2000)))
+	if r.IntN(25) == 0 {
+		n = 2000 + r.IntN(18000)
+		t.cols[t.keys[0]].card = 300 + r.IntN(3000)
+	}
+	// Arrival order: usually random in ts, sometimes already sorted (the engine skips the sort).
+	sorted := r.IntN(4) == 0
 	// Few distinct ts slots: many ties.
 	t.spread = max(1, int64(n)/int64(1+r.IntN(8)))
 	var base int64
@@ -170,6 +178,16 @@ func randTable(r *rand.Rand) *dtable {
 			}
 		}
 		t.rows = append(t.rows, row)
+	}
+	if sorted {
+		tss := make([]int64, n)
+		for i, row := range t.rows {
+			tss[i] = row[t.ts].I
+		}
+		slices.Sort(tss)
+		for i, row := range t.rows {
+			row[t.ts].I = tss[i]
+		}
 	}
 	return t
 }

@@ -32,7 +32,15 @@ type Engine struct {
 	// Parallelism is the number of partition shards worked on at once (default GOMAXPROCS).
 	Parallelism int
 
-	need map[*planner.Scan][]bool // the columns each Scan must read, set by Run
+	// MemoryLimit is the memory a query may use; a main table that would not
+	// fit runs out of core (see Stream). 0 means no limit.
+	MemoryLimit int64
+	// SpillDir is where out-of-core runs put their files ("" = os.TempDir()).
+	SpillDir string
+
+	need     map[*planner.Scan][]bool       // the columns each Scan must read, set by Run
+	override map[planner.Node]*types.Batch  // nodes whose rows are given (one bucket of an out-of-core run)
+	memo     map[*planner.Scan]*types.Batch // tables read once and reused across buckets
 }
 
 // SourceKey is the key of a table in Engine.Sources.
@@ -45,16 +53,29 @@ func (e *Engine) Run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 }
 
 func (e *Engine) run(ctx context.Context, n planner.Node) (*types.Batch, error) {
+	if b, ok := e.override[n]; ok {
+		return b, nil
+	}
 	switch n := n.(type) {
 	case *planner.Scan:
 		if n.Table.Name == "(one row)" {
 			return &types.Batch{Schema: nil, Cols: nil}, nil
 		}
+		if b, ok := e.memo[n]; ok {
+			return b, nil
+		}
 		src, ok := e.Sources[SourceKey(n.Table.DB, n.Table.Name)]
 		if !ok {
 			return nil, fmt.Errorf("%w %s.%s", ErrNoData, n.Table.DB, n.Table.Name)
 		}
-		return src.Read(ctx, n.Table, e.need[n])
+		b, err := src.Read(ctx, n.Table, e.need[n])
+		if err == nil && e.override != nil {
+			if e.memo == nil {
+				e.memo = map[*planner.Scan]*types.Batch{}
+			}
+			e.memo[n] = b
+		}
+		return b, err
 	case *planner.Filter:
 		in, err := e.run(ctx, n.Input)
 		if err != nil {
