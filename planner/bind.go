@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -159,8 +160,27 @@ func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
 		mainNode = &Filter{Input: mainNode, Cond: cond}
 	}
 	slots := map[*sql.Call]int{}
+	var node Node
+	var sc *scope
 	if len(calls) > 0 {
 		win, err := b.bindWindows(calls, mainNode, mainScope)
+		if err != nil && len(rest) > 0 && errors.Is(err, ErrUnknown) {
+			// The windows read columns of LAST JOINed tables: compute them over
+			// the joined rows, as OpenMLDB does.
+			joined, jsc, jerr := b.bindJoins(mainNode, mainScope, rest)
+			if jerr != nil {
+				return nil, jerr
+			}
+			if win, err = b.bindWindows(calls, joined, jsc); err != nil {
+				return nil, err
+			}
+			for _, g := range win.Groups {
+				if len(g.Unions) > 0 {
+					return nil, errorf(ErrUnsupported, "WINDOW ... UNION over a window that reads joined columns")
+				}
+			}
+			mainScope, rest = jsc, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +191,7 @@ func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
 		}
 		mainNode = win
 	}
-	node, sc, err := b.bindJoins(mainNode, mainScope, rest)
+	node, sc, err = b.bindJoins(mainNode, mainScope, rest)
 	if err != nil {
 		return nil, err
 	}

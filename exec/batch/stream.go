@@ -88,6 +88,9 @@ walk:
 		case *planner.Project:
 			n = x.Input
 		case *planner.LastJoin:
+			if c.window != nil {
+				return nil, false // a window over joined rows: its keys are not the table's
+			}
 			n = x.Left
 		case *planner.Window:
 			if c.window != nil {
