@@ -531,6 +531,9 @@ func (b *Binder) bindWindows(calls []windowCall, input Node, sc *scope) (*Window
 			if err != nil {
 				return nil, fmt.Errorf("window %s: PARTITION BY: %w", wc.name, err)
 			}
+			if k := e.Kind(); k == types.Float || k == types.Double {
+				return nil, errorf(ErrType, "window %s: PARTITION BY %s is %s: a partition key cannot be floating-point (as in OpenMLDB, whose indexes refuse it)", wc.name, e, k)
+			}
 			parts = append(parts, e)
 		}
 		if len(parts) == 0 {

@@ -128,6 +128,11 @@ func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
 	}
 	mode := strings.ToLower(kv["mode"])
 	delete(kv, "mode")
+	// OpenMLDB's options about how its cluster copies data: nothing to do for
+	// an engine that reads the files where they are.
+	for _, k := range []string{"deep_copy", "load_mode", "thread", "writer_type", "put_if_absent"} {
+		delete(kv, k)
+	}
 	ropts, _, err := files.ParseOptions(kv)
 	if err != nil {
 		return nil, err
