@@ -89,7 +89,7 @@ func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
 		return skip(c, SkipParameters)
 	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "{tb_endpoint"):
 		return skip(c, SkipCluster)
-	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "cases/"):
+	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "cases/"), strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "hdfs://"):
 		return skip(c, SkipResource)
 	case len(c.Inputs) == 0 && c.Expect.Columns == nil && c.Expect.Rows == nil && c.Expect.Count == nil && c.ExpectSuccess() && strings.HasPrefix(c.Category, "plan"):
 		return skip(c, SkipPlanOnly)
