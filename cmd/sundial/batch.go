@@ -45,7 +45,8 @@ complete: a failed run leaves no output behind.`,
 		out := fs.String("out", "", "write the result to this `file` (.parquet or .csv)")
 		zone := fs.String("time-zone", "UTC", "the engine's time `zone` (IANA name or +08:00)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
-		memLimit := fs.String("memory-limit", "", "memory a run may use, e.g. 2G or 512M (default: half of RAM); a larger main table is processed out of core")
+		memProfile := fs.String("memprofile", "", "write a heap profile to `file` when the result is computed")
+		memLimit := fs.String("memory-limit", "", "memory a run may use, e.g. 4G or 512M (default 2G, or half of RAM if less); a larger main table is processed out of core")
 		spillDir := fs.String("spill-dir", "", "`directory` for out-of-core spill files (default: the system's temporary directory)")
 		return func(e *env, args []string) int {
 			if len(args) > 0 {
@@ -68,6 +69,7 @@ complete: a failed run leaves no output behind.`,
 			if err != nil {
 				return usageError(e, "batch", "--memory-limit: %v", err)
 			}
+			heapProfile = *memProfile
 			if err := runBatch(e, *sqlFile, tables, *out, *zone, limit, *spillDir); err != nil {
 				fmt.Fprintf(e.stderr, "sundial batch: %v\n", err)
 				return exitFail
@@ -77,10 +79,24 @@ complete: a failed run leaves no output behind.`,
 	},
 }
 
-// memoryLimit parses a size such as 2G, 512M or 1048576; "" means half of the machine's memory.
+// heapProfile, when set, names the file a heap profile is written to once the result is computed.
+var heapProfile string
+
+func writeHeapProfile() {
+	if heapProfile == "" {
+		return
+	}
+	if f, err := os.Create(heapProfile); err == nil {
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+}
+
+// memoryLimit parses a size such as 2G, 512M or 1048576; "" means the
+// default: 2 GiB, or half of the machine's memory if that is less.
 func memoryLimit(v string) (int64, error) {
 	if v == "" {
-		return physicalMemory() / 2, nil
+		return min(physicalMemory()/2, 2<<30), nil
 	}
 	mult := int64(1)
 	switch strings.ToUpper(v[len(v)-1:]) {
@@ -124,7 +140,7 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string, limit i
 	}
 	s := session.New(session.NewInstance())
 	s.MemoryLimit, s.SpillDir = limit, spillDir
-	debug.SetMemoryLimit(limit) // the garbage collector keeps the heap within the budget too
+	debug.SetMemoryLimit(limit / 10 * 9) // the garbage collector keeps the heap within the budget too, with room for the rest of the process
 	if err := setZone(e, s, zone); err != nil {
 		return err
 	}
@@ -232,6 +248,7 @@ func runBatch(e *env, sqlFile string, tables []string, out, zone string, limit i
 	schema, err := s.Stream(e.ctx, q, func(b *types.Batch) error {
 		if w == nil {
 			computed = time.Now()
+			writeHeapProfile()
 			var err error
 			if w, err = files.Create(path, b.Schema, wopts); err != nil {
 				return err

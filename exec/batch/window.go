@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime"
 	"slices"
@@ -158,6 +159,7 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		ca.frameID = id
 	}
 
+	t0 := time.Now()
 	// Pass 1: the key id of every row, and the number of rows per key.
 	total := 0
 	for _, b := range srcs {
@@ -205,6 +207,7 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		}
 	}
 	ids = nil
+	t1 := time.Now()
 	// Pass 2: place every row in its key's run, in seq order.
 	starts := make([]int, len(counts)+1)
 	for k, c := range counts {
@@ -232,6 +235,7 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		}
 	}
 	keyOf, next = nil, nil
+	t2 := time.Now()
 	// Keys are handed out to the cores in chunks.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -273,6 +277,8 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		}()
 	}
 	wg.Wait()
+	slog.Debug("batch: window group", "rows", total, "keys", len(counts), "calls", len(aggs),
+		"key_ids", t1.Sub(t0), "bucket", t2.Sub(t1), "slide", time.Since(t2))
 	return firstErr
 }
 
