@@ -115,11 +115,7 @@ func (e *Engine) run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		}
 		return e.runWindow(ctx, n, in, unions)
 	case *planner.LastJoin:
-		l, err := e.run(ctx, n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := e.run(ctx, n.Right)
+		l, r, err := e.runPair(ctx, n.Left, n.Right)
 		if err != nil {
 			return nil, err
 		}
@@ -131,11 +127,7 @@ func (e *Engine) run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 		}
 		return e.aggregate(n, in)
 	case *planner.Join:
-		l, err := e.run(ctx, n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := e.run(ctx, n.Right)
+		l, r, err := e.runPair(ctx, n.Left, n.Right)
 		if err != nil {
 			return nil, err
 		}
@@ -244,138 +236,6 @@ func compareNullsFirst(a, b types.Value) int {
 		return 1
 	}
 	return types.Compare(a, b)
-}
-
-// lastJoin joins each left row with the last matching right row
-// (SEMANTICS §5): the greatest ORDER BY value, ties and no ORDER BY broken by
-// the greatest seq. Right rows are hashed on the equality keys.
-func (e *Engine) lastJoin(j *planner.LastJoin, l, r *types.Batch) (*types.Batch, error) {
-	lk, err := e.compileAll(j.LeftKeys)
-	if err != nil {
-		return nil, err
-	}
-	rk, err := e.compileAll(j.RightKeys)
-	if err != nil {
-		return nil, err
-	}
-	cond, err := expr.Compile(j.Cond, e.Env)
-	if err != nil {
-		return nil, err
-	}
-	var order expr.Evaluator
-	if j.OrderBy != nil {
-		if order, err = expr.Compile(j.OrderBy, e.Env); err != nil {
-			return nil, err
-		}
-	}
-	// Build: key → right rows in seq order.
-	buckets := map[string][]int{}
-	var kb []byte
-	for i := 0; i < r.Len(); i++ {
-		kb = kb[:0]
-		null := false
-		for _, ev := range rk {
-			v := ev.Eval(r, i)
-			null = null || v.Null
-			kb = appendKey(kb, v)
-		}
-		if null {
-			continue // NULL never equals anything
-		}
-		buckets[string(kb)] = append(buckets[string(kb)], i)
-	}
-	schema := j.Schema()
-	nl := len(l.Cols)
-	out := &types.Batch{Schema: schema}
-	for _, f := range schema {
-		out.Cols = append(out.Cols, types.NewColumn(f.Kind, l.Len()))
-	}
-	// A one-row joined batch to evaluate the condition on a candidate pair.
-	pair := &types.Batch{Schema: schema, Cols: make([]*types.Column, len(schema))}
-	for i, f := range schema {
-		pair.Cols[i] = types.NewColumn(f.Kind, 1)
-	}
-	for i := 0; i < l.Len(); i++ {
-		kb = kb[:0]
-		for _, ev := range lk {
-			kb = appendKey(kb, ev.Eval(l, i))
-		}
-		var cands []int
-		if len(lk) == 0 {
-			cands = allRows(r.Len())
-		} else {
-			cands = buckets[string(kb)]
-		}
-		best := -1
-		var bestOrder types.Value
-		for _, c := range cands {
-			setPair(pair, l, i, r, c, nl)
-			if v := cond.Eval(pair, 0); v.Null || v.I == 0 {
-				continue
-			}
-			if order == nil {
-				best = c // later candidates have a greater seq
-				continue
-			}
-			ov := order.Eval(r, c)
-			if best < 0 || better(ov, bestOrder, j.OrderDesc) {
-				best, bestOrder = c, ov
-			}
-		}
-		for ci := 0; ci < nl; ci++ {
-			out.Cols[ci].Append(l.Cols[ci].Value(i))
-		}
-		for ci := range r.Cols {
-			if best < 0 {
-				out.Cols[nl+ci].Append(types.NullOf(r.Cols[ci].Kind))
-			} else {
-				out.Cols[nl+ci].Append(r.Cols[ci].Value(best))
-			}
-		}
-	}
-	return out, nil
-}
-
-// better reports whether ORDER BY value a beats the best so far b; equal
-// values go to the later row (greater seq), which is visited later.
-func better(a, b types.Value, desc bool) bool {
-	c := compareNullsFirst(a, b)
-	if desc {
-		return c <= 0
-	}
-	return c >= 0
-}
-
-func allRows(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
-}
-
-func setPair(pair, l *types.Batch, li int, r *types.Batch, ri, nl int) {
-	for ci, c := range l.Cols {
-		setOne(pair.Cols[ci], c.Value(li))
-	}
-	for ci, c := range r.Cols {
-		setOne(pair.Cols[nl+ci], c.Value(ri))
-	}
-}
-
-func setOne(c *types.Column, v types.Value) {
-	c.Nulls, c.I, c.F, c.S = c.Nulls[:0], c.I[:0], c.F[:0], c.S[:0]
-	if c.Nulls != nil || v.Null {
-		c.Nulls = append(c.Nulls[:0], v.Null)
-	}
-	switch c.Kind {
-	case types.Float, types.Double:
-		c.F = append(c.F, v.F)
-	case types.String:
-		c.S = append(c.S, v.S)
-	default:
-		c.I = append(c.I, v.I)
-	}
 }
 
 func (e *Engine) compileAll(xs []planner.Expr) ([]expr.Evaluator, error) {

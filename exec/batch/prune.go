@@ -27,9 +27,6 @@ func neededColumns(root planner.Node) map[*planner.Scan][]bool {
 			})
 		}
 	}
-	split := func(need []bool, nl int) (l, r []bool) {
-		return append([]bool(nil), need[:nl]...), append([]bool(nil), need[nl:]...)
-	}
 	visit = func(n planner.Node, need []bool) {
 		switch n := n.(type) {
 		case *planner.Scan:
@@ -63,36 +60,12 @@ func neededColumns(root planner.Node) map[*planner.Scan][]bool {
 				}
 			}
 		case *planner.LastJoin:
-			nl := len(n.Left.Schema())
-			l, r := split(need, nl)
-			mark(l, n.LeftKeys...)
-			mark(r, n.RightKeys...)
+			l, r := joinNeeds(need, len(n.Left.Schema()), n.LeftKeys, n.RightKeys, n.Cond, mark)
 			mark(r, n.OrderBy)
-			both := make([]bool, len(need))
-			mark(both, n.Cond)
-			for i, b := range both {
-				if b && i < nl {
-					l[i] = true
-				} else if b {
-					r[i-nl] = true
-				}
-			}
 			visit(n.Left, l)
 			visit(n.Right, r)
 		case *planner.Join:
-			nl := len(n.Left.Schema())
-			l, r := split(need, nl)
-			mark(l, n.LeftKeys...)
-			mark(r, n.RightKeys...)
-			both := make([]bool, len(need))
-			mark(both, n.Cond)
-			for i, b := range both {
-				if b && i < nl {
-					l[i] = true
-				} else if b {
-					r[i-nl] = true
-				}
-			}
+			l, r := joinNeeds(need, len(n.Left.Schema()), n.LeftKeys, n.RightKeys, n.Cond, mark)
 			visit(n.Left, l)
 			visit(n.Right, r)
 		case *planner.Aggregate:
@@ -115,4 +88,22 @@ func neededColumns(root planner.Node) map[*planner.Scan][]bool {
 	}
 	visit(root, all(root))
 	return out
+}
+
+// joinNeeds splits a join's needed columns between its sides and adds those
+// its keys and condition read.
+func joinNeeds(need []bool, nl int, leftKeys, rightKeys []planner.Expr, cond planner.Expr, mark func([]bool, ...planner.Expr)) (l, r []bool) {
+	l, r = append([]bool(nil), need[:nl]...), append([]bool(nil), need[nl:]...)
+	mark(l, leftKeys...)
+	mark(r, rightKeys...)
+	both := make([]bool, len(need))
+	mark(both, cond)
+	for i, b := range both {
+		if b && i < nl {
+			l[i] = true
+		} else if b {
+			r[i-nl] = true
+		}
+	}
+	return l, r
 }
