@@ -707,11 +707,17 @@ func (b *Binder) bindGrouped(sel *sql.Select, input Node, sc *scope) (Node, erro
 		switch x := e.(type) {
 		case *sql.Call:
 			if s, ok := Lookup(x.Name); ok && s.Aggregate {
+				name := sql.Format(x)
+				for i, a := range agg.Aggs {
+					if a.Name == name { // the same call twice (select list and HAVING) is computed once
+						return &ColRef{Index: nk + i, Name: name, T: a.T}, nil
+					}
+				}
 				a, err := b.bindAggCall(x, sc)
 				if err != nil {
 					return nil, err
 				}
-				a.Name = sql.Format(x)
+				a.Name = name
 				agg.Aggs = append(agg.Aggs, a)
 				return &ColRef{Index: nk + len(agg.Aggs) - 1, Name: a.Name, T: a.T}, nil
 			}
@@ -804,7 +810,11 @@ func (b *Binder) bindExprWith(e sql.Expr, sc *scope, slots map[*sql.Call]int, su
 			return nil, err
 		}
 		c := sc.cols[i]
-		return &ColRef{Index: i, Name: c.name, T: c.kind}, nil
+		name := c.name
+		if e.Table != "" && c.table != "" {
+			name = c.table + "." + c.name // as written: plans show which side a column comes from
+		}
+		return &ColRef{Index: i, Name: name, T: c.kind}, nil
 	case *sql.Unary:
 		x, err := rec(e.X)
 		if err != nil {
@@ -1025,7 +1035,7 @@ func (b *Binder) call(name string, args []Expr, pos sql.Pos) (Expr, error) {
 		return nil, fmt.Errorf("%w%s", err, at(pos))
 	}
 	for i := range args {
-		args[i] = castTo(args[i], res.ArgKinds[i])
+		args[i] = b.fold(castTo(args[i], res.ArgKinds[i]))
 	}
 	return b.fold(&Call{Name: sig.Name, Args: args, T: res.Result}), nil
 }

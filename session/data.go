@@ -312,7 +312,25 @@ func (src *source) Rows(t *planner.Table) (int64, bool) {
 
 // Scan implements batch.StreamSource: the files a batch at a time, then the inserted rows.
 func (src *source) Scan(ctx context.Context, t *planner.Table, need []bool) (batch.Iterator, error) {
-	return &scanIter{ctx: ctx, src: src, t: t, need: need}, nil
+	return &scanIter{ctx: ctx, src: src, t: t, need: atLeastOne(need)}, nil
+}
+
+// atLeastOne makes a query that reads no column (count(*)) read the first
+// one: a file's rows are counted by decoding some column.
+func atLeastOne(need []bool) []bool {
+	if need == nil {
+		return nil
+	}
+	for _, n := range need {
+		if n {
+			return need
+		}
+	}
+	out := make([]bool, len(need))
+	if len(out) > 0 {
+		out[0] = true
+	}
+	return out
 }
 
 type scanIter struct {
@@ -409,6 +427,7 @@ func widen(s types.Schema, need []bool, b *types.Batch) *types.Batch {
 // Read implements batch.Source: files first, in the order bound, then the
 // inserted rows. Columns the query does not need are not decoded.
 func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*types.Batch, error) {
+	need = atLeastOne(need)
 	var want types.Schema
 	for i, f := range t.Schema {
 		if need == nil || need[i] {

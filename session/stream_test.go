@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sundialdb/sundial/exec/files"
@@ -100,4 +102,68 @@ func emptyLike(s types.Schema) *types.Batch {
 		b.Cols = append(b.Cols, types.NewColumn(f.Kind, 0))
 	}
 	return b
+}
+
+// TestOfflineSQLWorkflow is the batch workflow through SQL alone, as a user
+// types it in `sundial sql`: LOAD DATA binds a file, SELECT ... INTO OUTFILE
+// writes the features, and the written file loads back with the same values.
+func TestOfflineSQLWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := New(NewInstance())
+	exec := func(text string) *Result {
+		t.Helper()
+		var last *Result
+		for _, r := range sql.ParseScript(text) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			res, err := s.Exec(ctx, r.Stmt)
+			if err != nil {
+				t.Fatalf("%s: %v", r.Text, err)
+			}
+			last = res
+		}
+		return last
+	}
+	csvPath := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(csvPath, []byte("k,ts,v\na,1000,1.5\nb,1500,7\na,2000,2.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "features.parquet")
+	exec(`SET @@execute_mode = 'offline';
+	CREATE DATABASE d; USE d;
+	CREATE TABLE events (k string, ts timestamp, v double, INDEX(KEY=k, TS=ts));
+	LOAD DATA INFILE '` + csvPath + `' INTO TABLE events OPTIONS (format = 'csv', header = true, mode = 'append');
+	SELECT k, ts, sum(v) OVER w AS s FROM events
+	  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+	  INTO OUTFILE '` + out + `' OPTIONS (format = 'parquet', mode = 'overwrite');
+	CREATE TABLE features (k string, ts timestamp, s double);
+	LOAD DATA INFILE '` + out + `' INTO TABLE features OPTIONS (format = 'parquet');`)
+	res := exec(`SELECT k, ts, s FROM features`)
+	var got []string
+	for r := 0; r < res.Rows.Len(); r++ {
+		got = append(got, res.Rows.Cols[0].Value(r).String()+" "+res.Rows.Cols[1].Value(r).String()+" "+res.Rows.Cols[2].Value(r).String())
+	}
+	want := []string{"a 1000 1.5", "b 1500 7", "a 2000 4"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("features read back:\n\tgot  %q\n\twant %q", got, want)
+	}
+	// A bad LOAD DATA names the file and column, and changes nothing.
+	if _, err := s.Exec(ctx, mustParse(t, `LOAD DATA INFILE '`+out+`' INTO TABLE events OPTIONS (format = 'parquet')`)); err == nil ||
+		!strings.Contains(err.Error(), "features.parquet") || !strings.Contains(err.Error(), "column") {
+		t.Fatalf("loading a file of another schema: got %v, want an error naming file and column", err)
+	}
+	if n := exec(`SELECT count(*) AS n FROM events`).Rows.Cols[0].Value(0).I; n != 3 {
+		t.Fatalf("events has %d rows after a failed LOAD DATA, want 3", n)
+	}
+}
+
+func mustParse(t *testing.T, text string) sql.Stmt {
+	t.Helper()
+	st, err := sql.ParseOne(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
