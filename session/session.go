@@ -75,6 +75,9 @@ func New(inst *Instance) *Session {
 	return &Session{inst: inst, Mode: "offline", Loc: time.UTC}
 }
 
+// Catalog is the instance's catalog.
+func (s *Session) Catalog() *planner.MemCatalog { return s.inst.Catalog }
+
 // Result is what a statement produced: rows (queries, SHOW, DESC) or a message.
 type Result struct {
 	Schema types.Schema

@@ -26,6 +26,18 @@ type Aggregator interface {
 	// Remove: the oldest row leaves; args are the same values it was added
 	// with. Removing from an empty frame is a contract violation.
 	Remove(args []types.Value)
+	// Merge appends the frame held by newer (an Aggregator built by
+	// New/NewWith with the same name, argument kinds and constants) after
+	// this one's: afterwards this aggregator holds the concatenation,
+	// oldest rows first (this one's rows, then newer's), exactly as if
+	// every row had been Added in that order, so Result, later Removes
+	// (of this one's oldest rows first) and Adds behave as they would
+	// then. newer is not changed. It is how pre-aggregated buckets (online
+	// long windows: one partial aggregate per hour, merged at request
+	// time) and parallel partial aggregation combine. Merging an
+	// aggregator of another type or configuration, or into itself, is a
+	// contract violation (it panics).
+	Merge(newer Aggregator)
 	Result() types.Value
 }
 
@@ -289,4 +301,30 @@ func (w *where) Remove(args []types.Value) {
 		w.inner.Remove(args[:w.cond])
 	}
 }
+func (w *where) Merge(newer Aggregator) {
+	o := peer(w, newer)
+	mergeCheck(w, o.cond == w.cond)
+	w.inner.Merge(o.inner)
+}
 func (w *where) Result() types.Value { return w.inner.Result() }
+
+// peer returns newer, the argument of a Merge into a, as a's concrete type.
+// It panics when newer is of another type or is a itself.
+func peer[T Aggregator](a T, newer Aggregator) T {
+	o, ok := newer.(T)
+	if !ok {
+		panic(fmt.Sprintf("agg: Merge of a %T into a %T", newer, a))
+	}
+	if any(o) == any(a) {
+		panic(fmt.Sprintf("agg: Merge of a %T into itself", a))
+	}
+	return o
+}
+
+// mergeCheck panics unless ok, which a Merge into a computes from the two
+// aggregators' configurations (kinds, constants, flags).
+func mergeCheck(a Aggregator, ok bool) {
+	if !ok {
+		panic(fmt.Sprintf("agg: Merge of a %T built with other arguments", a))
+	}
+}

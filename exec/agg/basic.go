@@ -37,6 +37,11 @@ func (a *count) Remove(args []types.Value) {
 		a.n--
 	}
 }
+func (a *count) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.star == a.star)
+	a.n += o.n
+}
 func (a *count) Result() types.Value { return types.Int64Value(a.n) }
 
 // count_where(x, cond) counts rows whose cond is true and x is not NULL;
@@ -98,6 +103,12 @@ func (a *sumInt) Remove(args []types.Value) {
 		a.s -= uint64(v.I)
 	}
 }
+func (a *sumInt) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.kind == a.kind)
+	a.n += o.n
+	a.s += o.s // modular: wrapping commutes with the merge
+}
 func (a *sumInt) Result() types.Value {
 	if a.n == 0 {
 		return types.NullOf(a.kind)
@@ -128,6 +139,12 @@ func (a *sumFloat) Remove(args []types.Value) {
 		a.n--
 		a.s.Sub(v.F)
 	}
+}
+func (a *sumFloat) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.kind == a.kind)
+	a.n += o.n
+	a.s.Merge(&o.s)
 }
 func (a *sumFloat) Result() types.Value {
 	if a.n == 0 {
@@ -217,6 +234,12 @@ func (a *avg) Remove(args []types.Value) {
 		}
 	}
 }
+func (a *avg) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.float == a.float)
+	a.n += o.n
+	a.s.Merge(&o.s)
+}
 func (a *avg) Result() types.Value {
 	if a.n == 0 {
 		return types.NullOf(types.Double)
@@ -298,6 +321,16 @@ func (a *variance) Remove(args []types.Value) {
 			a.s2.Sub(math.FMA(x, x, -h))
 		}
 	}
+}
+
+// Merge adds newer's count and exact sums: S1 and S2 of the concatenation
+// are the sums of the parts' (exactly), so the result is the same bits.
+func (a *variance) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.mode == a.mode && o.sqrt == a.sqrt)
+	a.n += o.n
+	a.s1.Merge(&o.s1)
+	a.s2.Merge(&o.s2)
 }
 
 func (a *variance) Result() types.Value {
@@ -388,7 +421,8 @@ func (a *distinctCount) Remove(args []types.Value) {
 		a.m.add(keyOf(v), -1)
 	}
 }
-func (a *distinctCount) Result() types.Value { return types.Int64Value(int64(len(a.m.m))) }
+func (a *distinctCount) Merge(newer Aggregator) { a.m.merge(&peer(a, newer).m) }
+func (a *distinctCount) Result() types.Value    { return types.Int64Value(int64(len(a.m.m))) }
 
 // entropy is the Shannon entropy (base 2) of the non-NULL values: -Σ p·log2 p
 // over the distinct values, p = count/total; double, NULL on no value. The
@@ -420,6 +454,11 @@ func (a *entropy) Remove(args []types.Value) {
 		a.m.add(keyOf(v), -1)
 		a.n--
 	}
+}
+func (a *entropy) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	a.m.merge(&o.m)
+	a.n += o.n
 }
 func (a *entropy) Result() types.Value {
 	if a.n == 0 {

@@ -147,6 +147,21 @@ func (a *cate) release(g *group) {
 	a.free = append(a.free, g)
 }
 
+// group returns the group of key k, adding an empty one if there is none.
+func (a *cate) group(k key) *group {
+	g := a.groups[k]
+	if g == nil {
+		if n := len(a.free); n > 0 {
+			g, a.free = a.free[n-1], a.free[:n-1]
+		} else {
+			g = &group{}
+		}
+		g.ext.max = a.op == cateMax
+		a.groups[k] = g
+	}
+	return g
+}
+
 // take reports whether a row takes part, and whether its condition holds.
 func (a *cate) take(args []types.Value) (ok, hit bool) {
 	if args[a.vIdx].Null || args[a.kIdx].Null {
@@ -161,17 +176,7 @@ func (a *cate) Add(args []types.Value) {
 	if !ok {
 		return
 	}
-	k := keyOf(args[a.kIdx])
-	g := a.groups[k]
-	if g == nil {
-		if n := len(a.free); n > 0 {
-			g, a.free = a.free[n-1], a.free[:n-1]
-		} else {
-			g = &group{}
-		}
-		g.ext.max = a.op == cateMax
-		a.groups[k] = g
-	}
+	g := a.group(keyOf(args[a.kIdx]))
 	g.n++
 	v := args[a.vIdx]
 	switch a.op {
@@ -221,6 +226,28 @@ func (a *cate) Remove(args []types.Value) {
 		addExact(&g.fsum, v, -1)
 	case cateMax, cateMin:
 		g.ext.pop()
+	}
+}
+
+// Merge combines the groups key by key: a group's rows in the concatenated
+// frame are this one's rows of that key, then newer's (counts and sums add,
+// the max/min deques merge as min and max's do).
+func (a *cate) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.op == a.op && o.mode == a.mode && o.topN == a.topN && o.vIdx == a.vIdx &&
+		o.cIdx == a.cIdx && o.kIdx == a.kIdx && o.vKind == a.vKind && o.kKind == a.kKind)
+	floatSum := a.op == cateAvg || (a.op == cateSum && (a.vKind == types.Float || a.vKind == types.Double))
+	for k, og := range o.groups {
+		g := a.group(k)
+		g.n += og.n
+		g.hits += og.hits
+		g.isum += og.isum
+		if floatSum {
+			g.fsum.Merge(&og.fsum)
+		}
+		if a.op == cateMax || a.op == cateMin {
+			g.ext.merge(&og.ext)
+		}
 	}
 }
 

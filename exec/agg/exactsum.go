@@ -151,23 +151,49 @@ func (s *ExactSum) special(u, flip uint64) {
 	}
 }
 
-// Merge adds all of o's values to s; o is not changed. s.Merge(s) doubles s.
+// Merge adds all of o's values to s; o is not changed (not even its
+// representation: Merge only reads o, so several accumulators may merge the
+// same o concurrently). s.Merge(s) doubles s.
 func (s *ExactSum) Merge(o *ExactSum) {
-	oc := *o // a copy, so o is untouched and o == s is fine
-	oc.normalize()
-	s.normalize()
-	lo, hi := min(s.bot, oc.bot), max(s.top, oc.top)
-	// Both are normalised, so every chunk sum stays far below 2^63 (the top
-	// chunk, which may hold any value, aside).
-	for j := oc.bot; j <= oc.top; j++ {
-		s.chunk[j] += oc.chunk[j]
+	if o == s {
+		oc := *o
+		o = &oc
 	}
-	s.bot, s.top = carry(&s.chunk, lo, hi)
-	s.posInf += oc.posInf
-	s.negInf += oc.negInf
-	s.nan += oc.nan
+	s.normalize()
+	// The chunks o holds: [bot, top] as of its last normalisation (empty if
+	// that was zero: bot == top and the chunk is 0, unless a later add
+	// touched it), widened, as in normalize, by the chunks used since.
+	// Empty ranges are left out of the hulls below, so that merging into a
+	// zero accumulator, or a partial that was never normalised, carries
+	// over the chunks in use only, not from chunk 0 up.
+	lo, hi := int32(nChunks), int32(-1)
+	if o.bot < o.top || o.chunk[o.top] != 0 {
+		lo, hi = o.bot, o.top
+	}
+	if o.used != 0 {
+		lo = min(lo, int32(bits.TrailingZeros64(o.used)))
+		hi = max(hi, int32(64-bits.LeadingZeros64(o.used)))
+	}
+	if lo <= hi {
+		sZero := s.bot == s.top && s.chunk[s.top] == 0
+		// s is normalised (its chunks, the top aside, are below 2^32 in
+		// magnitude) and o's are within their carry budget (below 2^32 +
+		// o.pending·2^52, o.pending < maxPending), so every chunk sum
+		// stays below 2^63 (the top chunk, which may hold any value,
+		// aside), and one carry pass normalises the lot.
+		for j := lo; j <= hi; j++ {
+			s.chunk[j] += o.chunk[j]
+		}
+		if !sZero {
+			lo, hi = min(lo, s.bot), max(hi, s.top)
+		}
+		s.bot, s.top = carry(&s.chunk, lo, hi)
+	}
+	s.posInf += o.posInf
+	s.negInf += o.negInf
+	s.nan += o.nan
 	if invariants {
-		s.check("merge")
+		s.checkNormal("merge")
 	}
 }
 

@@ -40,6 +40,11 @@ func (a *top1Ratio) Remove(args []types.Value) {
 		a.n--
 	}
 }
+func (a *top1Ratio) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	a.m.merge(&o.m)
+	a.n += o.n
+}
 func (a *top1Ratio) Result() types.Value {
 	if a.n == 0 {
 		return types.DoubleValue(0)
@@ -101,6 +106,11 @@ func (a *topNFrequency) Remove(args []types.Value) {
 	if v := args[0]; !v.Null {
 		a.m.add(keyOf(v), -1)
 	}
+}
+func (a *topNFrequency) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.n == a.n && o.kind == a.kind)
+	a.m.merge(&o.m)
 }
 func (a *topNFrequency) Result() types.Value {
 	if a.n == 0 {

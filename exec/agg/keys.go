@@ -103,6 +103,13 @@ func (c *counter) add(x key, d int64) {
 	}
 }
 
+// merge adds o's counts to c (o is not changed, and must not be c).
+func (c *counter) merge(o *counter) {
+	for x, n := range o.m {
+		c.add(x, n)
+	}
+}
+
 // Sortable 64-bit codes: an order-preserving map of numbers to uint64, so one
 // monotonic deque or sorted multiset serves every numeric kind.
 

@@ -29,6 +29,26 @@ func (s *sorted[T]) remove(x T) {
 	}
 }
 
+// merge adds o's values to s (o is not changed, and must not be s): a linear
+// merge from the back, in place.
+func (s *sorted[T]) merge(o *sorted[T]) {
+	n, m := len(s.v), len(o.v)
+	if m == 0 {
+		return
+	}
+	s.v = slices.Grow(s.v, m)[:n+m]
+	i, j := n-1, m-1
+	for k := n + m - 1; j >= 0; k-- {
+		if i >= 0 && s.v[i] > o.v[j] {
+			s.v[k] = s.v[i]
+			i--
+		} else {
+			s.v[k] = o.v[j]
+			j--
+		}
+	}
+}
+
 // median is the middle non-NULL value (double), or the mean of the two
 // middle values for an even count: (a + b) / 2 in double (a/2 + b/2 if a + b
 // overflows; integers beyond ±2^53 are halved before adding). NULL when no
@@ -58,6 +78,11 @@ func (a *median) Remove(args []types.Value) {
 	if v := args[0]; !v.Null {
 		a.s.remove(numCode(v))
 	}
+}
+func (a *median) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.kind == a.kind)
+	a.s.merge(&o.s)
 }
 func (a *median) Result() types.Value {
 	n := len(a.s.v)
@@ -133,6 +158,12 @@ func (a *top) Remove(args []types.Value) {
 	default:
 		a.nums.remove(numCode(v))
 	}
+}
+func (a *top) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.k == a.k && o.kind == a.kind)
+	a.nums.merge(&o.nums)
+	a.strs.merge(&o.strs)
 }
 func (a *top) Result() types.Value {
 	b := a.buf[:0]

@@ -65,6 +65,37 @@ func (m *mono[T]) pop() {
 
 func (m *mono[T]) empty() bool { return m.head == len(m.vals) }
 
+// merge appends o's frame after m's (o is not changed, and must not be m).
+// In the concatenated frame, a value of o's part is dominated only by later
+// values of o's part, so o's deque carries over as it is; a value of m's part
+// stays only if nothing in o's part is at least as good, and o's front is the
+// best of o's part: the back of m's deque that o's front dominates is
+// dropped, then o's deque is appended. Arrival numbers of o's values are
+// renumbered to follow m's (o's value leaving first, numbered o.out, becomes
+// m.in), so pop keeps removing the oldest row first, m's rows before o's.
+func (m *mono[T]) merge(o *mono[T]) {
+	if o.head < len(o.vals) {
+		v := o.vals[o.head]
+		n := len(m.vals)
+		if m.max {
+			for n > m.head && m.vals[n-1] <= v {
+				n--
+			}
+		} else {
+			for n > m.head && m.vals[n-1] >= v {
+				n--
+			}
+		}
+		m.vals = append(m.vals[:n], o.vals[o.head:]...)
+		m.seqs = append(m.seqs[:n], o.seqs[o.head:]...)
+		shift := m.in - o.out // modular, like the arrival numbers
+		for i := n; i < len(m.seqs); i++ {
+			m.seqs[i] += shift
+		}
+	}
+	m.in += o.in - o.out
+}
+
 func (m *mono[T]) front() T { return m.vals[m.head] }
 
 // minMaxNum is min/max of a numeric, date or timestamp kind, over sortable codes.
@@ -118,6 +149,11 @@ func (a *minMaxNum) Remove(args []types.Value) {
 		a.d.pop()
 	}
 }
+func (a *minMaxNum) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.kind == a.kind && o.d.max == a.d.max)
+	a.d.merge(&o.d)
+}
 func (a *minMaxNum) Result() types.Value {
 	if a.d.empty() {
 		return types.NullOf(a.kind)
@@ -135,6 +171,11 @@ func (a *minMaxStr) Remove(args []types.Value) {
 	if !args[0].Null {
 		a.d.pop()
 	}
+}
+func (a *minMaxStr) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.d.max == a.d.max)
+	a.d.merge(&o.d)
 }
 func (a *minMaxStr) Result() types.Value {
 	if a.d.empty() {

@@ -45,6 +45,26 @@ func (r *ring[T]) pop() {
 // at returns the i-th value from the oldest (0 ≤ i < n).
 func (r *ring[T]) at(i int) T { return r.buf[(r.head+i)&(len(r.buf)-1)] }
 
+// appendAll pushes o's values, oldest first (o is not changed, and must not
+// be r), growing the buffer at most once.
+func (r *ring[T]) appendAll(o *ring[T]) {
+	if need := r.n + o.n; need > len(r.buf) {
+		size := max(8, len(r.buf))
+		for size < need {
+			size *= 2
+		}
+		nb := make([]T, size)
+		for i := range r.n {
+			nb[i] = r.at(i)
+		}
+		r.buf, r.head = nb, 0
+	}
+	for i := range o.n {
+		r.buf[(r.head+r.n)&(len(r.buf)-1)] = o.at(i)
+		r.n++
+	}
+}
+
 // first_value(x[, ignoreNull]) is x of the oldest row of the frame,
 // last_value(x[, ignoreNull]) of the newest (OpenMLDB ≥ 0.9.0). With
 // ignoreNull true, of the oldest/newest row whose x is not NULL. NULL on an
@@ -86,6 +106,11 @@ func (a *firstLast) Remove(args []types.Value) {
 	if !a.ignoreNull || !args[0].Null {
 		a.r.pop()
 	}
+}
+func (a *firstLast) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.last == a.last && o.ignoreNull == a.ignoreNull && o.kind == a.kind)
+	a.r.appendAll(&o.r)
 }
 func (a *firstLast) Result() types.Value {
 	if a.r.n == 0 {
@@ -133,6 +158,11 @@ func newLag(c *call) (Aggregator, error) {
 func (a *lag) Reset()                    { a.r.reset() }
 func (a *lag) Add(args []types.Value)    { a.r.push(args[0]) }
 func (a *lag) Remove(args []types.Value) { a.r.pop() }
+func (a *lag) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.n == a.n && o.kind == a.kind)
+	a.r.appendAll(&o.r)
+}
 func (a *lag) Result() types.Value {
 	i := a.r.n - 1 - a.n
 	if i < 0 {
@@ -203,6 +233,11 @@ func (a *nthValueWhere) Remove(args []types.Value) {
 	if isTrue(args[2]) {
 		a.r.pop()
 	}
+}
+func (a *nthValueWhere) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, o.nth == a.nth && o.kind == a.kind)
+	a.r.appendAll(&o.r)
 }
 func (a *nthValueWhere) Result() types.Value {
 	i := a.nth - 1
@@ -279,6 +314,15 @@ func (a *ewAvg) Remove(args []types.Value) {
 		a.r.pop()
 	}
 }
+func (a *ewAvg) Merge(newer Aggregator) {
+	o := peer(a, newer)
+	mergeCheck(a, (o.plain == nil) == (a.plain == nil) && math.Float64bits(o.q) == math.Float64bits(a.q))
+	if a.plain != nil {
+		a.plain.Merge(o.plain)
+	} else {
+		a.r.appendAll(&o.r)
+	}
+}
 func (a *ewAvg) Result() types.Value {
 	if a.plain != nil {
 		return a.plain.Result()
@@ -333,6 +377,7 @@ func (a *drawdown) Remove(args []types.Value) {
 		a.r.pop()
 	}
 }
+func (a *drawdown) Merge(newer Aggregator) { a.r.appendAll(&peer(a, newer).r) }
 func (a *drawdown) Result() types.Value {
 	if a.r.n == 0 {
 		return types.NullOf(types.Double)

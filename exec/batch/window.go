@@ -15,7 +15,6 @@ import (
 	"github.com/sundialdb/sundial/exec/expr"
 	"github.com/sundialdb/sundial/exec/window"
 	"github.com/sundialdb/sundial/planner"
-	"github.com/sundialdb/sundial/sql"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -46,15 +45,7 @@ func (e *Engine) runWindow(ctx context.Context, w *planner.Window, in *types.Bat
 	out := &types.Batch{Schema: w.Schema(), Cols: append([]*types.Column(nil), in.Cols...)}
 	aggs := make([]*compiledAgg, len(w.Aggs))
 	for i, a := range w.Aggs {
-		spec := a.Frame
-		if n, ok := agg.OwnFrame(a.Func, a.Consts); ok {
-			// lag/at count back from the current row whatever the window's frame (OpenMLDB).
-			c := *spec
-			c.Frame = &sql.Frame{Unit: sql.FrameRows, Between: true,
-				Start: sql.FrameBound{Kind: sql.Preceding, Value: n}, End: sql.FrameBound{Kind: sql.CurrentRow}}
-			c.MaxSize, c.ExcludeCurrentRow = 0, false // EXCLUDE CURRENT_TIME still applies (window_attributes/9)
-			spec = &c
-		}
+		spec := agg.FrameSpec(a.Func, a.Consts, a.Frame)
 		f, err := window.Compile(spec)
 		if err != nil {
 			return nil, fmt.Errorf("window %s: %w", a.Window, err)
