@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/sundialdb/sundial/exec/batch"
@@ -67,6 +69,11 @@ func (s *Session) insert(st *sql.Insert) (*Result, error) {
 		for i, v := range vals {
 			b.Cols[i].Append(v)
 		}
+	}
+	// Inserted rows are the table's online data: its store, and the rows
+	// batch queries and previews read.
+	if err := s.putRows(t, b); err != nil {
+		return nil, err
 	}
 	s.inst.mu.Lock()
 	defer s.inst.mu.Unlock()
@@ -146,7 +153,16 @@ func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
 	default:
 		return nil, planner.Errorf(ErrSetting, "LOAD DATA mode must be append or overwrite, not %q", mode)
 	}
-	if err := s.BindFiles(t, strings.TrimPrefix(st.Path, "file://"), ropts, replace); err != nil {
+	path := strings.TrimPrefix(st.Path, "file://")
+	if s.Mode == "online" {
+		// Online: the rows go into the table's store (and its preview data).
+		n, err := s.loadOnline(t, path, ropts)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Msg: fmt.Sprintf("Load data into %s.%s from %s: %d rows stored", t.DB, t.Name, st.Path, n)}, nil
+	}
+	if err := s.BindFiles(t, path, ropts, replace); err != nil {
 		return nil, err
 	}
 	return &Result{Msg: fmt.Sprintf("Load data into %s.%s from %s", t.DB, t.Name, st.Path)}, nil
@@ -200,8 +216,8 @@ func optionMap(opts []sql.Option) (map[string]string, error) {
 // Query runs a query through the batch engine and returns its rows (an
 // INTO OUTFILE clause is not applied: see Exec).
 func (s *Session) Query(ctx context.Context, q sql.Query) (*types.Batch, error) {
-	if s.Mode != "offline" {
-		return nil, planner.Errorf(ErrMode, "queries run in offline mode for now (SET @@execute_mode='offline'); online execution arrives with the store")
+	if s.Mode == "request" {
+		return nil, planner.Errorf(ErrMode, "in request mode a query needs its request row: SELECT ... CONFIG (execute_mode = 'request', values = (...))")
 	}
 	plan, err := s.binder().BindQuery(q)
 	if err != nil {
@@ -215,9 +231,6 @@ func (s *Session) Query(ctx context.Context, q sql.Query) (*types.Batch, error) 
 // order: a main table larger than MemoryLimit runs out of core (spilling to
 // SpillDir), so memory stays bounded by the widest partition.
 func (s *Session) Stream(ctx context.Context, q sql.Query, sink batch.Sink) (types.Schema, error) {
-	if s.Mode != "offline" {
-		return nil, planner.Errorf(ErrMode, "queries run in offline mode for now (SET @@execute_mode='offline')")
-	}
 	plan, err := s.binder().BindQuery(q)
 	if err != nil {
 		return nil, err
@@ -228,6 +241,9 @@ func (s *Session) Stream(ctx context.Context, q sql.Query, sink batch.Sink) (typ
 
 // query runs a SELECT, writing its rows to a file for INTO OUTFILE.
 func (s *Session) query(ctx context.Context, q sql.Query) (*Result, error) {
+	if rows, ok := requestValues(q); ok {
+		return s.requestQuery(q, rows)
+	}
 	out, err := s.Query(ctx, q)
 	if err != nil {
 		return nil, err
@@ -249,6 +265,11 @@ func (s *Session) writeOutfile(into *sql.IntoOutfile, out *types.Batch) (*Result
 	}
 
 	path := strings.TrimPrefix(into.Path, "file://")
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil { // as OpenMLDB does for INTO OUTFILE
+			return nil, err
+		}
+	}
 	w, err := files.Create(path, out.Schema, wopts)
 	if err != nil {
 		return nil, err

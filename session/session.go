@@ -20,6 +20,7 @@ import (
 	"github.com/sundialdb/sundial/exec/files"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/storage"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -33,9 +34,11 @@ var (
 
 // Instance is the state sessions share: the catalog and the tables' data.
 type Instance struct {
-	Catalog *planner.MemCatalog
-	mu      sync.Mutex
-	data    map[string]*tableData // batch.SourceKey → data
+	Catalog     *planner.MemCatalog
+	mu          sync.Mutex
+	data        map[string]*tableData    // batch.SourceKey → offline data (inserted rows, bound files)
+	stores      map[string]storage.Table // batch.SourceKey → online store
+	deployments map[string]*deployment   // "db.name" (lower-case) → deployment
 }
 
 // tableData is a table's rows for batch queries: rows inserted with INSERT
@@ -53,7 +56,8 @@ type fileRef struct {
 // NewInstance returns an empty instance. As in OpenMLDB, no database is
 // selected until CREATE DATABASE and USE.
 func NewInstance() *Instance {
-	return &Instance{Catalog: planner.NewMemCatalog(), data: map[string]*tableData{}}
+	return &Instance{Catalog: planner.NewMemCatalog(), data: map[string]*tableData{},
+		stores: map[string]storage.Table{}, deployments: map[string]*deployment{}}
 }
 
 // Session is one connection.
@@ -150,6 +154,10 @@ func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 			return nil, err
 		}
 		return &Result{Msg: "logical plan:\n" + planner.Explain(plan) + "batch plan:\n" + batch.Explain(plan)}, nil
+	case *sql.Deploy:
+		return s.deploy(ctx, st)
+	case *sql.DropDeployment:
+		return s.dropDeployment(st)
 	case *sql.Exit:
 		return &Result{Msg: "Bye"}, io.EOF
 	}
@@ -263,6 +271,10 @@ func (s *Session) show(st *sql.Show) (*Result, error) {
 			names = append(names, t.Name)
 		}
 		return one("Tables", names), nil
+	case sql.ShowDeployments:
+		return s.showDeployments("")
+	case sql.ShowDeployment:
+		return s.showDeployments(st.Name)
 	case sql.ShowVariables:
 		return &Result{Msg: fmt.Sprintf("execute_mode = %s\ntime_zone = %s", s.Mode, s.Loc)}, nil
 	}

@@ -1,0 +1,648 @@
+// Package online is the request-mode executor: a deployed query answers one
+// request row at a time. The row is not stored; its windows are built from
+// the rows the store holds for its key (SEMANTICS §2: every stored row with
+// ts <= the request's is earlier than it), and its LAST JOINs look the right
+// table up by index. Frames, aggregates and expressions are the same kernels
+// the batch engine runs (exec/window, exec/agg, exec/expr), computed afresh
+// over the frame, so that a request gives, bit for bit, the batch answer for
+// the same row over the same earlier rows.
+package online
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/sundialdb/sundial/exec/agg"
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/exec/window"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/storage"
+	"github.com/sundialdb/sundial/types"
+)
+
+// ErrRequest: a request row does not fit the deployment's input schema.
+var ErrRequest = errors.New("online: bad request row")
+
+// Tables gives the executor the stored data of catalog tables.
+type Tables interface {
+	Stored(t *planner.Table) (storage.Table, error)
+}
+
+// Deployment is a query compiled for request mode.
+type Deployment struct {
+	main   *planner.Table
+	root   step
+	schema types.Schema
+	env    *expr.Env
+}
+
+// step computes part of the output for one request: it extends the current
+// row (a one-row batch) with more columns.
+type step interface {
+	run(r *request, cur *types.Batch) (*types.Batch, error)
+}
+
+type request struct {
+	now int64
+	env *expr.Env
+}
+
+// Compile checks that a plan can answer requests (SEMANTICS §7) and compiles it.
+// Errors name the clause that does not fit.
+func Compile(plan planner.Node, tables Tables, env *expr.Env) (*Deployment, error) {
+	c := &compiler{tables: tables, env: env}
+	root, err := c.node(plan)
+	if err != nil {
+		return nil, err
+	}
+	if c.main == nil {
+		return nil, planner.Errorf(planner.ErrUnsupported, "a deployment needs a FROM table (the request table)")
+	}
+	return &Deployment{main: c.main, root: root, schema: plan.Schema(), env: env}, nil
+}
+
+// InputSchema is the schema of request rows: the main table's.
+func (d *Deployment) InputSchema() types.Schema { return d.main.Schema }
+
+// Schema is the schema of the answers.
+func (d *Deployment) Schema() types.Schema { return d.schema }
+
+// MainTable is the table requests are rows of.
+func (d *Deployment) MainTable() *planner.Table { return d.main }
+
+// Request computes the features of one request row (values in the input
+// schema's order and kinds) as of now (ms since the epoch, for TTLs).
+func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error) {
+	s := d.main.Schema
+	if len(row) != len(s) {
+		return nil, fmt.Errorf("%w: %d values, table %s has %d columns", ErrRequest, len(row), d.main.Name, len(s))
+	}
+	cur := &types.Batch{Schema: s}
+	for i, f := range s {
+		v := row[i]
+		if !v.Null && v.Kind != f.Kind {
+			return nil, fmt.Errorf("%w: column %s is %s, got %s", ErrRequest, f.Name, f.Kind, v.Kind)
+		}
+		if v.Null && f.NotNull {
+			return nil, fmt.Errorf("%w: column %s is NOT NULL", ErrRequest, f.Name)
+		}
+		c := types.NewColumn(f.Kind, 1)
+		if v.Null {
+			v = types.NullOf(f.Kind)
+		}
+		c.Append(v)
+		cur.Cols = append(cur.Cols, c)
+	}
+	out, err := d.root.run(&request{now: now, env: d.env}, cur)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]types.Value, len(out.Cols))
+	for i, c := range out.Cols {
+		vals[i] = c.Value(0)
+	}
+	return vals, nil
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+
+type compiler struct {
+	tables Tables
+	env    *expr.Env
+	main   *planner.Table
+}
+
+func (c *compiler) node(n planner.Node) (step, error) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		if c.main != nil {
+			return nil, planner.Errorf(planner.ErrUnsupported, "request mode reads one main table; %s is a second one", n.Table.Name)
+		}
+		c.main = n.Table
+		return scanStep{}, nil
+	case *planner.Project:
+		in, err := c.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		ps := &projectStep{in: in, schema: n.Schema()}
+		for _, e := range n.Exprs {
+			ev, err := expr.Compile(e, c.env)
+			if err != nil {
+				return nil, err
+			}
+			ps.exprs = append(ps.exprs, ev)
+		}
+		return ps, nil
+	case *planner.Window:
+		return c.window(n)
+	case *planner.LastJoin:
+		return c.lastJoin(n)
+	case *planner.Filter:
+		return nil, planner.Errorf(planner.ErrUnsupported, "WHERE in a deployment (request mode answers every request row)")
+	case *planner.Aggregate:
+		return nil, planner.Errorf(planner.ErrUnsupported, "GROUP BY in a deployment")
+	case *planner.Sort:
+		return nil, planner.Errorf(planner.ErrUnsupported, "ORDER BY in a deployment")
+	case *planner.Limit:
+		return nil, planner.Errorf(planner.ErrUnsupported, "LIMIT in a deployment")
+	case *planner.Join:
+		return nil, planner.Errorf(planner.ErrUnsupported, "LEFT/INNER JOIN in a deployment (use LAST JOIN)")
+	}
+	return nil, planner.Errorf(planner.ErrUnsupported, "%T in a deployment", n)
+}
+
+// scanStep is the request row itself.
+type scanStep struct{}
+
+func (scanStep) run(_ *request, cur *types.Batch) (*types.Batch, error) { return cur, nil }
+
+type projectStep struct {
+	in     step
+	exprs  []expr.Evaluator
+	schema types.Schema
+}
+
+func (p *projectStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
+	in, err := p.in.run(r, cur)
+	if err != nil {
+		return nil, err
+	}
+	out := &types.Batch{Schema: p.schema}
+	for i, ev := range p.exprs {
+		col := types.NewColumn(p.schema[i].Kind, 1)
+		col.Append(ev.Eval(in, 0))
+		out.Cols = append(out.Cols, col)
+	}
+	return out, nil
+}
+
+// colOf returns the column index an expression reads when it is a bare column reference.
+func colOf(e planner.Expr) (int, bool) {
+	c, ok := e.(*planner.ColRef)
+	if !ok {
+		return 0, false
+	}
+	return c.Index, true
+}
+
+// findIndex finds an index of t whose KEY is exactly keyCols (in any order)
+// and whose TS column is tsCol (-1: any). It returns the index position and,
+// for each of the index's key columns, which of keyCols it is.
+func findIndex(st storage.Table, keyCols []int, tsCol int) (int, []int, bool) {
+	for i, ix := range st.Indexes() {
+		if len(ix.KeyCols) != len(keyCols) || (tsCol >= 0 && ix.TSCol != tsCol) {
+			continue
+		}
+		perm := make([]int, len(ix.KeyCols))
+		ok := true
+		for j, kc := range ix.KeyCols {
+			perm[j] = -1
+			for k, want := range keyCols {
+				if kc == want {
+					perm[j] = k
+				}
+			}
+			ok = ok && perm[j] >= 0
+		}
+		if ok {
+			return i, perm, true
+		}
+	}
+	return 0, nil, false
+}
+
+func colNames(s types.Schema, cols []int) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = s[c].Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// ---------------------------------------------------------------------------
+// Windows
+
+// source is a stored table a window reads rows from, through one index.
+type source struct {
+	table storage.Table
+	index int
+	perm  []int // index key column j takes the request's partition value perm[j]
+	rank  int16 // at equal ts: union sources listed last are earliest, the main table latest
+	dec   *storage.Decoder
+	cols  int // number of columns of the window's input schema
+}
+
+type windowGroup struct {
+	plan    *planner.WindowGroup
+	keys    []expr.Evaluator // partition values of the request row
+	order   expr.Evaluator
+	sources []*source // the main table (unless INSTANCE_NOT_IN_WINDOW), then the union sources
+	calls   []*windowCall
+}
+
+type windowCall struct {
+	plan  *planner.WindowAgg
+	frame *window.Frame
+	args  []expr.Evaluator
+	kinds []types.Kind
+	slot  int
+	aggs  sync.Pool // of agg.Aggregator: requests run concurrently
+}
+
+type windowStep struct {
+	in     step
+	groups []*windowGroup
+	schema types.Schema
+	nIn    int
+}
+
+func (c *compiler) window(w *planner.Window) (step, error) {
+	scan, ok := w.Input.(*planner.Scan)
+	if !ok {
+		return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table (a WHERE, a join or a subquery below it)")
+	}
+	in, err := c.node(scan)
+	if err != nil {
+		return nil, err
+	}
+	ws := &windowStep{in: in, schema: w.Schema(), nIn: len(scan.Table.Schema)}
+	mainStored, err := c.tables.Stored(scan.Table)
+	if err != nil {
+		return nil, err
+	}
+	for gi, g := range w.Groups {
+		wg := &windowGroup{plan: g}
+		var keyCols []int
+		for _, p := range g.PartitionBy {
+			col, ok := colOf(p)
+			if !ok {
+				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: PARTITION BY %s is not a column: an index needs columns", strings.Join(g.Windows, ", "), p)
+			}
+			keyCols = append(keyCols, col)
+			ev, err := expr.Compile(p, c.env)
+			if err != nil {
+				return nil, err
+			}
+			wg.keys = append(wg.keys, ev)
+		}
+		tsCol, ok := colOf(g.OrderBy)
+		if !ok {
+			return nil, planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column", strings.Join(g.Windows, ", "), g.OrderBy)
+		}
+		if wg.order, err = expr.Compile(g.OrderBy, c.env); err != nil {
+			return nil, err
+		}
+		nUnions := int16(len(g.Unions))
+		add := func(t *planner.Table, st storage.Table, rank int16) error {
+			idx, perm, ok := findIndex(st, keyCols, tsCol)
+			if !ok {
+				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s) and TS=%s (DEPLOY creates it)",
+					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), t.Schema[tsCol].Name)
+			}
+			wg.sources = append(wg.sources, &source{table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: len(scan.Table.Schema)})
+			return nil
+		}
+		if !g.InstanceNotInWindow {
+			if err := add(scan.Table, mainStored, nUnions); err != nil {
+				return nil, err
+			}
+		}
+		for ui, u := range g.Unions {
+			us, ok := u.(*planner.Scan)
+			if !ok {
+				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: a UNION subquery in a deployment (union a table)", strings.Join(g.Windows, ", "))
+			}
+			st, err := c.tables.Stored(us.Table)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(us.Table, st, nUnions-int16(ui)-1); err != nil {
+				return nil, err
+			}
+		}
+		for i, a := range w.Aggs {
+			if a.Group != gi {
+				continue
+			}
+			f, err := window.Compile(agg.FrameSpec(a.Func, a.Consts, a.Frame))
+			if err != nil {
+				return nil, fmt.Errorf("window %s: %w", a.Window, err)
+			}
+			call := &windowCall{plan: a, frame: f, slot: ws.nIn + i}
+			for _, x := range a.Args {
+				ev, err := expr.Compile(x, c.env)
+				if err != nil {
+					return nil, err
+				}
+				call.args = append(call.args, ev)
+				call.kinds = append(call.kinds, x.Kind())
+			}
+			// Build one now to report a bad call at DEPLOY, then pool them.
+			first, err := agg.NewWith(a.Func, call.kinds, a.Consts, agg.Options{Location: c.env.Loc})
+			if err != nil {
+				return nil, fmt.Errorf("%s over window %s: %w", a.Func, a.Window, err)
+			}
+			name, kinds, consts, loc := a.Func, call.kinds, a.Consts, c.env.Loc
+			call.aggs.New = func() any {
+				ag, _ := agg.NewWith(name, kinds, consts, agg.Options{Location: loc})
+				return ag
+			}
+			call.aggs.Put(first)
+			wg.calls = append(wg.calls, call)
+		}
+		ws.groups = append(ws.groups, wg)
+	}
+	return ws, nil
+}
+
+// histRow is one candidate row of a window: a stored row or the request row.
+type histRow struct {
+	ts   int64
+	rank int16
+	seq  uint64
+	src  int // index into the group's sources; -1 for the request row
+	row  []byte
+}
+
+func (w *windowStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
+	in, err := w.in.run(r, cur)
+	if err != nil {
+		return nil, err
+	}
+	out := &types.Batch{Schema: w.schema, Cols: append([]*types.Column(nil), in.Cols...)}
+	for range w.schema[w.nIn:] {
+		out.Cols = append(out.Cols, nil)
+	}
+	for _, g := range w.groups {
+		if err := g.compute(r, in, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// compute reads the group's candidate rows from the store and computes each
+// call afresh over its frame, with the batch engine's frame rule.
+func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
+	tv := g.order.Eval(in, 0)
+	if tv.Null {
+		return fmt.Errorf("%w: the ORDER BY column of window %s is NULL", ErrRequest, strings.Join(g.plan.Windows, ", "))
+	}
+	cur := tv.I
+	keyVals := make([]types.Value, len(g.keys))
+	for i, k := range g.keys {
+		keyVals[i] = k.Eval(in, 0)
+	}
+	var rows []histRow
+	for si, s := range g.sources {
+		key := make([]types.Value, len(s.perm))
+		for j, p := range s.perm {
+			key[j] = keyVals[p]
+		}
+		var read []int64
+		var got []histRow
+		err := s.table.Scan(s.index, key, cur, r.now, func(ts int64, seq uint64, row []byte) bool {
+			got = append(got, histRow{ts: ts, rank: s.rank, seq: seq, src: si, row: row})
+			read = append(read, ts)
+			for _, c := range g.calls {
+				if !c.frame.Enough(cur, read) {
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			return err
+		}
+		rows = append(rows, got...)
+	}
+	// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
+	sortHist(rows)
+	// The window's rows as a batch of the input schema, the request row last.
+	hist := &types.Batch{Schema: in.Schema}
+	for ci, f := range in.Schema {
+		col := types.NewColumn(f.Kind, len(rows)+1)
+		for _, h := range rows {
+			col.Append(g.sources[h.src].dec.Value(h.row, ci))
+		}
+		col.Append(in.Cols[ci].Value(0))
+		hist.Cols = append(hist.Cols, col)
+	}
+	ts := make([]int64, len(rows))
+	for i, h := range rows {
+		ts[i] = h.ts
+	}
+	last := len(rows)
+	args := []types.Value{}
+	for _, c := range g.calls {
+		lo, hi, withCur := c.frame.Bounds(ts, cur)
+		a := c.aggs.Get().(agg.Aggregator)
+		a.Reset()
+		for i := lo; i < hi; i++ {
+			a.Add(evalArgs(c.args, hist, i, &args))
+		}
+		if withCur {
+			a.Add(evalArgs(c.args, hist, last, &args))
+		}
+		col := types.NewColumn(c.plan.T, 1)
+		col.Append(a.Result())
+		c.aggs.Put(a)
+		out.Cols[c.slot] = col
+	}
+	return nil
+}
+
+func evalArgs(evs []expr.Evaluator, b *types.Batch, row int, buf *[]types.Value) []types.Value {
+	*buf = (*buf)[:0]
+	for _, ev := range evs {
+		*buf = append(*buf, ev.Eval(b, row))
+	}
+	return *buf
+}
+
+// sortHist orders candidates oldest first: (ts, rank, seq) ascending.
+func sortHist(h []histRow) {
+	less := func(a, b histRow) bool {
+		if a.ts != b.ts {
+			return a.ts < b.ts
+		}
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		return a.seq < b.seq
+	}
+	// Each source arrives newest first: insertion into an ascending slice is
+	// cheap for the small frames of request mode.
+	for i := 1; i < len(h); i++ {
+		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
+			h[j], h[j-1] = h[j-1], h[j]
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// LAST JOIN
+
+type lastJoinStep struct {
+	left      step
+	table     storage.Table
+	index     int
+	perm      []int
+	leftKeys  []expr.Evaluator
+	cond      expr.Evaluator
+	order     expr.Evaluator // nil: the latest inserted row
+	orderIsTS bool           // ORDER BY is the index's TS column: the first match is the answer
+	desc      bool
+	dec       *storage.Decoder
+	right     types.Schema
+	schema    types.Schema
+}
+
+func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
+	left, err := c.node(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	scan, ok := j.Right.(*planner.Scan)
+	if !ok {
+		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN of a subquery in a deployment (join a table)")
+	}
+	st, err := c.tables.Stored(scan.Table)
+	if err != nil {
+		return nil, err
+	}
+	var keyCols []int
+	for _, k := range j.RightKeys {
+		col, ok := colOf(k)
+		if !ok {
+			return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the join key %s is not a column of it", scan.Table.Name, k)
+		}
+		keyCols = append(keyCols, col)
+	}
+	if len(keyCols) == 0 {
+		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the ON condition has no equality on its columns to look it up by", scan.Table.Name)
+	}
+	s := &lastJoinStep{left: left, table: st, right: scan.Table.Schema, schema: j.Schema(), desc: j.OrderDesc, dec: st.Decoder(nil)}
+	tsCol := -1
+	if j.OrderBy != nil {
+		if col, ok := colOf(j.OrderBy); ok {
+			tsCol = col
+		}
+	}
+	idx, perm, found := findIndex(st, keyCols, tsCol)
+	if found && tsCol >= 0 && !j.OrderDesc {
+		s.orderIsTS = true
+	} else if idx, perm, found = findIndex(st, keyCols, -1); !found {
+		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s needs an index with KEY=(%s) (DEPLOY creates it)", scan.Table.Name, colNames(scan.Table.Schema, keyCols))
+	}
+	s.index, s.perm = idx, perm
+	for _, k := range j.LeftKeys {
+		ev, err := expr.Compile(k, c.env)
+		if err != nil {
+			return nil, err
+		}
+		s.leftKeys = append(s.leftKeys, ev)
+	}
+	if s.cond, err = expr.Compile(j.Cond, c.env); err != nil {
+		return nil, err
+	}
+	if j.OrderBy != nil {
+		if s.order, err = expr.Compile(j.OrderBy, c.env); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
+	l, err := s.left.run(r, cur)
+	if err != nil {
+		return nil, err
+	}
+	nl := len(l.Cols)
+	key := make([]types.Value, len(s.perm))
+	for j, p := range s.perm {
+		key[j] = s.leftKeys[p].Eval(l, 0)
+		if key[j].Null {
+			return s.emit(l, nil), nil // NULL equals nothing (SEMANTICS §5)
+		}
+	}
+	// One joined row to test the condition on; the right half is rewritten per candidate.
+	pair := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
+	for _, f := range s.right {
+		pair.Cols = append(pair.Cols, types.NewColumn(f.Kind, 1))
+	}
+	var best []byte
+	var bestOrder types.Value
+	var bestSeq uint64
+	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, func(ts int64, seq uint64, row []byte) bool {
+		for ci := range s.right {
+			c := pair.Cols[nl+ci]
+			*c = *types.NewColumn(c.Kind, 1)
+			c.Append(s.dec.Value(row, ci))
+		}
+		if v := s.cond.Eval(pair, 0); v.Null || v.I == 0 {
+			return true
+		}
+		if s.orderIsTS {
+			best = row // rows come by (ts desc, seq desc): the first match is the answer
+			return false
+		}
+		if s.order == nil {
+			if best == nil || seq > bestSeq {
+				best, bestSeq = row, seq
+			}
+			return true
+		}
+		ov := s.order.Eval(pair, 0)
+		if best == nil || beats(ov, seq, bestOrder, bestSeq, s.desc) {
+			best, bestOrder, bestSeq = row, ov, seq
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.emit(l, best), nil
+}
+
+// beats reports whether (v, seq) is a better LAST JOIN match than (b, bseq):
+// a greater ORDER BY value (smaller with DESC), ties to the greater seq.
+func beats(v types.Value, seq uint64, b types.Value, bseq uint64, desc bool) bool {
+	c := compareNullsFirst(v, b)
+	if desc {
+		c = -c
+	}
+	return c > 0 || (c == 0 && seq > bseq)
+}
+
+func compareNullsFirst(a, b types.Value) int {
+	switch {
+	case a.Null && b.Null:
+		return 0
+	case a.Null:
+		return -1
+	case b.Null:
+		return 1
+	}
+	return types.Compare(a, b)
+}
+
+func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
+	out := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
+	for ci, f := range s.right {
+		c := types.NewColumn(f.Kind, 1)
+		if row == nil {
+			c.Append(types.NullOf(f.Kind))
+		} else {
+			c.Append(s.dec.Value(row, ci))
+		}
+		out.Cols = append(out.Cols, c)
+	}
+	return out
+}

@@ -1,0 +1,420 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sundialdb/sundial/exec/batch"
+	"github.com/sundialdb/sundial/exec/files"
+	"github.com/sundialdb/sundial/exec/online"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/storage"
+	"github.com/sundialdb/sundial/types"
+)
+
+// deployment is a deployed query: its SQL, and its compiled request plan.
+type deployment struct {
+	db, name string
+	text     string
+	dep      *online.Deployment
+}
+
+// storeOf returns (creating it on first use) a table's online store.
+func (inst *Instance) storeOf(t *planner.Table) (storage.Table, error) {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	k := batch.SourceKey(t.DB, t.Name)
+	if st, ok := inst.stores[k]; ok {
+		return st, nil
+	}
+	specs := indexSpecs(t)
+	if len(specs) == 0 {
+		// Like OpenMLDB, a table declared without an index gets one on its
+		// first column that can be a key.
+		for i, f := range t.Schema {
+			if f.Kind != types.Float && f.Kind != types.Double {
+				specs = append(specs, storage.IndexSpec{Name: "auto_" + f.Name, KeyCols: []int{i}, TSCol: -1})
+				break
+			}
+		}
+	}
+	st, err := storage.NewMemTable(t.Schema, specs)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	inst.stores[k] = st
+	return st, nil
+}
+
+// Stored implements online.Tables.
+func (inst *Instance) Stored(t *planner.Table) (storage.Table, error) { return inst.storeOf(t) }
+
+// indexSpecs converts a table's catalog indexes into the store's.
+func indexSpecs(t *planner.Table) []storage.IndexSpec {
+	var specs []storage.IndexSpec
+	for _, ix := range t.Indexes {
+		specs = append(specs, indexSpec(t, ix))
+	}
+	return specs
+}
+
+func indexSpec(t *planner.Table, ix *planner.Index) storage.IndexSpec {
+	spec := storage.IndexSpec{Name: ix.Name, TSCol: -1, AbsMillis: ix.AbsMillis, LatCount: ix.LatCount, TTLType: storage.TTLType(ix.TTLType)}
+	if ix.TS != "" {
+		spec.TSCol = t.Schema.Index(ix.TS)
+	}
+	for _, k := range ix.Keys {
+		spec.KeyCols = append(spec.KeyCols, t.Schema.Index(k))
+	}
+	return spec
+}
+
+// putRows stores rows in a table's online store (INSERT, LOAD DATA in online mode).
+func (s *Session) putRows(t *planner.Table, rows *types.Batch) error {
+	st, err := s.inst.storeOf(t)
+	if err != nil {
+		return err
+	}
+	row := make([]types.Value, len(rows.Cols))
+	for r := 0; r < rows.Len(); r++ {
+		for i, c := range rows.Cols {
+			row[i] = c.Value(r)
+		}
+		if _, err := st.Put(row); err != nil {
+			return fmt.Errorf("table %s, row %d: %w", t.Name, r+1, err)
+		}
+	}
+	return nil
+}
+
+// loadOnline reads files into a table's online store (LOAD DATA in online mode).
+func (s *Session) loadOnline(t *planner.Table, pattern string, opts files.ReadOptions) (int, error) {
+	r, err := files.Open(pattern, t.Schema, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := s.putRows(t, b); err != nil {
+			return n, err
+		}
+		s.inst.mu.Lock()
+		d := s.inst.tableData(t)
+		if d.mem == nil {
+			d.mem = emptyBatchOf(t.Schema)
+		}
+		for i, c := range b.Cols {
+			for r := 0; r < c.Len(); r++ {
+				d.mem.Cols[i].Append(c.Value(r))
+			}
+		}
+		s.inst.mu.Unlock()
+		n += b.Len()
+	}
+}
+
+// deploy compiles a query for request mode and registers it (DEPLOY).
+// Windows and LAST JOINs need an index on their key and time columns; one
+// that is missing is created and backfilled (SEMANTICS §7).
+func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
+	db, err := s.db("")
+	if err != nil {
+		return nil, err
+	}
+	s.inst.mu.Lock()
+	_, exists := s.inst.deployments[strings.ToLower(db+"."+st.Name)]
+	s.inst.mu.Unlock()
+	if exists {
+		if st.IfNotExists {
+			return &Result{Msg: "deployment " + st.Name + " already exists"}, nil
+		}
+		return nil, planner.Errorf(planner.ErrExists, "deployment %s already exists in database %s", st.Name, db)
+	}
+	plan, err := s.binder().BindQuery(st.Query)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureIndexes(plan); err != nil {
+		return nil, err
+	}
+	dep, err := online.Compile(plan, s.inst, s.env())
+	if err != nil {
+		return nil, err
+	}
+	s.inst.mu.Lock()
+	s.inst.deployments[strings.ToLower(db+"."+st.Name)] = &deployment{db: db, name: st.Name, text: sql.Format(st.Query), dep: dep}
+	s.inst.mu.Unlock()
+	return &Result{Msg: fmt.Sprintf("Deploy %s: input %s, output %s", st.Name, schemaText(dep.InputSchema()), schemaText(dep.Schema()))}, nil
+}
+
+func schemaText(s types.Schema) string {
+	parts := make([]string, len(s))
+	for i, f := range s {
+		parts[i] = f.Name + " " + f.Kind.String()
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// ensureIndexes creates the indexes a request plan needs: (partition columns,
+// order column) for every window group over each table it reads, and the
+// join key for every LAST JOIN's right table. New indexes are backfilled from
+// the stored rows.
+func (s *Session) ensureIndexes(plan planner.Node) error {
+	var visit func(n planner.Node) error
+	need := func(t *planner.Table, keys []planner.Expr, ts planner.Expr) error {
+		var keyNames []string
+		for _, k := range keys {
+			c, ok := k.(*planner.ColRef)
+			if !ok {
+				return nil // online.Compile reports it with the clause
+			}
+			keyNames = append(keyNames, t.Schema[c.Index].Name)
+		}
+		tsName := ""
+		if c, ok := ts.(*planner.ColRef); ok {
+			tsName = t.Schema[c.Index].Name
+		}
+		for _, ix := range t.Indexes {
+			if sameNames(ix.Keys, keyNames) && (tsName == "" || strings.EqualFold(ix.TS, tsName)) {
+				return nil
+			}
+		}
+		ix := &planner.Index{Name: fmt.Sprintf("index%d", len(t.Indexes)+1), Keys: keyNames, TS: tsName, TTLType: planner.TTLAbsolute}
+		st, err := s.inst.storeOf(t)
+		if err != nil {
+			return err
+		}
+		if err := st.AddIndex(indexSpec(t, ix)); err != nil {
+			return fmt.Errorf("table %s: creating index %s: %w", t.Name, ix.Name, err)
+		}
+		t.Indexes = append(t.Indexes, ix)
+		return nil
+	}
+	visit = func(n planner.Node) error {
+		switch n := n.(type) {
+		case *planner.Window:
+			if scan, ok := n.Input.(*planner.Scan); ok {
+				for _, g := range n.Groups {
+					if err := need(scan.Table, g.PartitionBy, g.OrderBy); err != nil {
+						return err
+					}
+					for _, u := range g.Unions {
+						if us, ok := u.(*planner.Scan); ok {
+							if err := need(us.Table, g.PartitionBy, g.OrderBy); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+		case *planner.LastJoin:
+			if scan, ok := n.Right.(*planner.Scan); ok {
+				if err := need(scan.Table, n.RightKeys, n.OrderBy); err != nil {
+					return err
+				}
+			}
+		}
+		for _, in := range n.Inputs() {
+			if err := visit(in); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return visit(plan)
+}
+
+func sameNames(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := append([]string(nil), a...), append([]string(nil), b...)
+	for i := range x {
+		x[i], y[i] = strings.ToLower(x[i]), strings.ToLower(y[i])
+	}
+	sort.Strings(x)
+	sort.Strings(y)
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Request answers request rows with a deployment: one output row per input
+// row, as of now.
+func (s *Session) Request(db, name string, rows [][]types.Value) (types.Schema, [][]types.Value, error) {
+	if db == "" {
+		db = s.DB
+	}
+	s.inst.mu.Lock()
+	d, ok := s.inst.deployments[strings.ToLower(db+"."+name)]
+	s.inst.mu.Unlock()
+	if !ok {
+		return nil, nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", name, db)
+	}
+	now := time.Now().UnixMilli()
+	out := make([][]types.Value, 0, len(rows))
+	for i, r := range rows {
+		v, err := d.dep.Request(r, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("request row %d: %w", i+1, err)
+		}
+		out = append(out, v)
+	}
+	return d.dep.Schema(), out, nil
+}
+
+// Deployment returns a deployment's input schema (for request decoding).
+func (s *Session) Deployment(db, name string) (*online.Deployment, bool) {
+	if db == "" {
+		db = s.DB
+	}
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	d, ok := s.inst.deployments[strings.ToLower(db+"."+name)]
+	if !ok {
+		return nil, false
+	}
+	return d.dep, true
+}
+
+func (s *Session) showDeployments(one string) (*Result, error) {
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	schema := types.Schema{{Name: "DB", Kind: types.String}, {Name: "Deployment", Kind: types.String}}
+	b := &types.Batch{Schema: schema, Cols: []*types.Column{types.NewColumn(types.String, 0), types.NewColumn(types.String, 0)}}
+	var keys []string
+	for k := range s.inst.deployments {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d := s.inst.deployments[k]
+		if one != "" {
+			if !strings.EqualFold(d.name, one) || !strings.EqualFold(d.db, s.DB) {
+				continue
+			}
+			return &Result{Msg: fmt.Sprintf("deployment %s.%s\n%s\ninput  %s\noutput %s", d.db, d.name, d.text, schemaText(d.dep.InputSchema()), schemaText(d.dep.Schema()))}, nil
+		}
+		b.Cols[0].Append(types.StringValue(d.db))
+		b.Cols[1].Append(types.StringValue(d.name))
+	}
+	if one != "" {
+		return nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", one, s.DB)
+	}
+	return &Result{Schema: schema, Rows: b}, nil
+}
+
+func (s *Session) dropDeployment(st *sql.DropDeployment) (*Result, error) {
+	db := st.DB
+	if db == "" {
+		db = s.DB
+	}
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	k := strings.ToLower(db + "." + st.Name)
+	if _, ok := s.inst.deployments[k]; !ok {
+		if st.IfExists {
+			return &Result{Msg: "ok"}, nil
+		}
+		return nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", st.Name, db)
+	}
+	delete(s.inst.deployments, k)
+	return &Result{Msg: "Drop deployment " + st.Name}, nil
+}
+
+func emptyBatchOf(schema types.Schema) *types.Batch {
+	b := &types.Batch{Schema: schema}
+	for _, f := range schema {
+		b.Cols = append(b.Cols, types.NewColumn(f.Kind, 0))
+	}
+	return b
+}
+
+// requestValues returns the request rows of a query run with
+// CONFIG(execute_mode = 'request', values = (...) | [(...), ...]), or nil.
+func requestValues(q sql.Query) ([]sql.Expr, bool) {
+	sel, ok := q.(*sql.Select)
+	if !ok {
+		return nil, false
+	}
+	var mode string
+	var values sql.Expr
+	for _, o := range sel.Config {
+		switch strings.ToLower(o.Key) {
+		case "execute_mode":
+			if l, ok := o.Value.(*sql.Literal); ok {
+				mode = strings.ToLower(l.Str)
+			}
+		case "values":
+			values = o.Value
+		}
+	}
+	if mode != "request" || values == nil {
+		return nil, false
+	}
+	l, ok := values.(*sql.ListExpr)
+	if !ok {
+		return nil, false
+	}
+	if l.Bracket {
+		return l.Items, true // several rows
+	}
+	return []sql.Expr{l}, true
+}
+
+// requestQuery runs a query in request mode over the stored rows, once per
+// request row given in its CONFIG: the rows are not stored.
+func (s *Session) requestQuery(q sql.Query, rows []sql.Expr) (*Result, error) {
+	plan, err := s.binder().BindQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureIndexes(plan); err != nil {
+		return nil, err
+	}
+	dep, err := online.Compile(plan, s.inst, s.env())
+	if err != nil {
+		return nil, err
+	}
+	in := dep.InputSchema()
+	out := emptyBatchOf(dep.Schema())
+	now := time.Now().UnixMilli()
+	for ri, r := range rows {
+		l, ok := r.(*sql.ListExpr)
+		if !ok || len(l.Items) != len(in) {
+			return nil, planner.Errorf(planner.ErrType, "request row %d: want %d values (the columns of %s)", ri+1, len(in), dep.MainTable().Name)
+		}
+		vals := make([]types.Value, len(in))
+		for i, e := range l.Items {
+			v, err := constValue(s.binder(), s.env(), e, in[i].Kind)
+			if err != nil {
+				return nil, fmt.Errorf("request row %d, column %s: %w", ri+1, in[i].Name, err)
+			}
+			vals[i] = v
+		}
+		res, err := dep.Request(vals, now)
+		if err != nil {
+			return nil, fmt.Errorf("request row %d: %w", ri+1, err)
+		}
+		for i, v := range res {
+			out.Cols[i].Append(v)
+		}
+	}
+	return &Result{Schema: out.Schema, Rows: out}, nil
+}

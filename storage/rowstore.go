@@ -1,0 +1,372 @@
+package storage
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+)
+
+// The row store holds every row of a table once, whatever its number of
+// indexes. Index nodes carry only (ts, seq); a row is found by its seq
+// through the row directory:
+//
+//	directory  pages of 512 entries, one per seq; an entry packs
+//	           chunk id (32 bits) | offset in the chunk (24 bits) | refs (8 bits)
+//	chunks     64 KiB byte blocks the rows are appended to, each record being
+//	           uvarint(seq) uvarint(len) row; a row larger than 16 KiB gets a
+//	           chunk of its own
+//
+// refs counts the indexes that still hold the row; eviction decrements it and
+// at zero the row is dead: its bytes are subtracted from its chunk's live
+// bytes and its page's live count. A sealed chunk (no longer appended to) with
+// no live bytes is dropped, and so is a page with no live entry once all its
+// seqs are assigned. A chunk that is mostly dead is compacted: its live rows
+// are copied to the active chunk and their entries repointed, then it is
+// dropped. Because indexes refer to rows by seq, moving a row touches one
+// entry, never the indexes.
+//
+// Readers take no lock: they load an entry, then the chunk table, and read the
+// bytes. Chunks are never written after the bytes of a record are published
+// and never reused, so a reader that loaded a chunk just before it was dropped
+// reads valid (if stale) bytes, and one that finds its chunk gone reloads the
+// entry, which was repointed before the drop. Writers (Put, and eviction when
+// it drops or moves) take mu; refs and live counts are only changed by
+// eviction and AddIndex, which the table serialises.
+
+const (
+	chunkSize    = 64 << 10
+	bigRow       = chunkSize / 4
+	pageShift    = 9
+	pageSize     = 1 << pageShift
+	pageMask     = pageSize - 1
+	maxChunkOff  = 1<<24 - 1
+	pageBytes    = pageSize*8 + 16
+	chunkBytesOH = 64 // Go object overhead per chunk, for Stats
+)
+
+type chunk struct {
+	id     uint32
+	buf    []byte
+	used   int          // bytes appended (mu)
+	live   atomic.Int64 // bytes of records of live rows
+	sealed atomic.Bool  // no longer appended to
+}
+
+type page struct {
+	e    [pageSize]atomic.Uint64
+	live atomic.Int32
+}
+
+func packEntry(id uint32, off int, refs int) uint64 {
+	return uint64(id)<<32 | uint64(off)<<8 | uint64(refs)
+}
+func entryChunk(e uint64) uint32 { return uint32(e >> 32) }
+func entryOff(e uint64) int      { return int(e>>8) & maxChunkOff }
+func entryRefs(e uint64) int     { return int(e & 0xff) }
+
+// dir is an append-mostly table of pointers indexed by an ever-growing id,
+// readable without locks. Writers hold the row store's mu.
+type dir[T any] struct {
+	base  uint64
+	slots []atomic.Pointer[T]
+	n     int // slots in use (writers only)
+}
+
+func (d *dir[T]) get(id uint64) *T {
+	if id < d.base || id-d.base >= uint64(len(d.slots)) { // slots past n are nil
+		return nil
+	}
+	return d.slots[id-d.base].Load()
+}
+
+// dirAppend stores x at id (the next id: base+n) and returns the dir to publish.
+func dirAppend[T any](d *dir[T], id uint64, x *T) *dir[T] {
+	if d.n == 0 && len(d.slots) == 0 {
+		d = &dir[T]{base: id, slots: make([]atomic.Pointer[T], 16)}
+	}
+	if id != d.base+uint64(d.n) {
+		panic("storage: dir ids must be contiguous")
+	}
+	if d.n == len(d.slots) {
+		// Rebuild: drop the dead prefix, double the room for the rest.
+		start := 0
+		for start < d.n && d.slots[start].Load() == nil {
+			start++
+		}
+		live := d.n - start
+		nd := &dir[T]{base: d.base + uint64(start), slots: make([]atomic.Pointer[T], max(16, 2*live+1)), n: live}
+		for i := 0; i < live; i++ {
+			nd.slots[i].Store(d.slots[start+i].Load())
+		}
+		d = nd
+	}
+	d.slots[d.n].Store(x)
+	d.n++
+	return d
+}
+
+type rowStore struct {
+	mu     sync.Mutex
+	next   uint64 // next seq to assign (mu)
+	active *chunk // chunk being appended to (mu)
+	lastID uint32 // last chunk id handed out (mu)
+
+	pages  atomic.Pointer[dir[page]]
+	chunks atomic.Pointer[dir[chunk]]
+
+	rows  atomic.Int64 // live rows
+	bytes atomic.Int64 // chunk buffers + pages
+
+	// Eviction state (the table's evictMu).
+	deadChunks []uint32
+	deadPages  []uint64
+}
+
+func newRowStore() *rowStore {
+	s := &rowStore{next: 1}
+	s.pages.Store(&dir[page]{})
+	s.chunks.Store(&dir[chunk]{})
+	return s
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// newChunk adds a chunk of size bytes to the chunk table. mu held.
+func (s *rowStore) newChunk(size int) *chunk {
+	s.lastID++
+	c := &chunk{id: s.lastID, buf: make([]byte, size)}
+	s.chunks.Store(dirAppend(s.chunks.Load(), uint64(c.id), c))
+	s.bytes.Add(int64(size) + chunkBytesOH)
+	return c
+}
+
+// place reserves need bytes for a record and returns its chunk and offset. mu held.
+func (s *rowStore) place(need int) (*chunk, int) {
+	if need > bigRow {
+		c := s.newChunk(need)
+		c.used = need
+		c.sealed.Store(true)
+		return c, 0
+	}
+	if s.active == nil || s.active.used+need > len(s.active.buf) {
+		if old := s.active; old != nil {
+			old.sealed.Store(true)
+			if old.live.Load() == 0 {
+				s.dropChunk(old.id)
+			}
+		}
+		s.active = s.newChunk(chunkSize)
+	}
+	c := s.active
+	off := c.used
+	c.used += need
+	return c, off
+}
+
+// writeRecord writes a record for seq into c at off and returns the offset of its length field.
+func writeRecord(c *chunk, off int, seq uint64, row []byte) int {
+	b := c.buf[off:]
+	n := binary.PutUvarint(b, seq)
+	lenOff := off + n
+	n += binary.PutUvarint(b[n:], uint64(len(row)))
+	copy(b[n:], row)
+	return lenOff
+}
+
+func recordSize(seq uint64, rowLen int) int {
+	return uvarintLen(seq) + uvarintLen(uint64(rowLen)) + rowLen
+}
+
+// append stores row with refs references and returns its seq.
+func (s *rowStore) append(row []byte, refs int) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seq := s.next
+	s.next++
+	need := recordSize(seq, len(row))
+	c, off := s.place(need)
+	lenOff := writeRecord(c, off, seq, row)
+	c.live.Add(int64(need))
+
+	pn := seq >> pageShift
+	pd := s.pages.Load()
+	p := pd.get(pn)
+	if p == nil {
+		p = new(page)
+		s.pages.Store(dirAppend(pd, pn, p))
+		s.bytes.Add(pageBytes)
+	}
+	p.live.Add(1)
+	p.e[seq&pageMask].Store(packEntry(c.id, lenOff, refs))
+	s.rows.Add(1)
+	return seq
+}
+
+// entry returns the entry of seq (0 when absent or dead).
+func (s *rowStore) entry(seq uint64) (*page, uint64) {
+	p := s.pages.Load().get(seq >> pageShift)
+	if p == nil {
+		return nil, 0
+	}
+	return p, p.e[seq&pageMask].Load()
+}
+
+// get returns the bytes of row seq, or nil if it is no longer stored.
+func (s *rowStore) get(seq uint64) []byte {
+	for {
+		_, e := s.entry(seq)
+		if entryRefs(e) == 0 {
+			return nil
+		}
+		c := s.chunks.Load().get(uint64(entryChunk(e)))
+		if c == nil {
+			// Moved (or died) since we loaded the entry; the entry was updated first.
+			if _, e2 := s.entry(seq); e2 != e {
+				continue
+			}
+			return nil
+		}
+		off := entryOff(e)
+		n, w := binary.Uvarint(c.buf[off:])
+		return c.buf[off+w : off+w+int(n) : off+w+int(n)]
+	}
+}
+
+// addRef adds a reference to live row seq (AddIndex backfill). evictMu held.
+func (s *rowStore) addRef(seq uint64) {
+	p, e := s.entry(seq)
+	if entryRefs(e) == 0 || entryRefs(e) == 0xff {
+		panic("storage: addRef on a dead or saturated row")
+	}
+	p.e[seq&pageMask].Store(e + 1)
+}
+
+// release drops one reference to row seq; the last one kills the row. evictMu held.
+func (s *rowStore) release(seq uint64) {
+	p, e := s.entry(seq)
+	refs := entryRefs(e)
+	if refs == 0 {
+		return
+	}
+	if refs > 1 {
+		p.e[seq&pageMask].Store(e - 1)
+		return
+	}
+	c := s.chunks.Load().get(uint64(entryChunk(e)))
+	p.e[seq&pageMask].Store(0)
+	s.rows.Add(-1)
+	if c != nil {
+		n, _ := binary.Uvarint(c.buf[entryOff(e):])
+		if c.live.Add(-int64(recordSize(seq, int(n)))) == 0 {
+			s.deadChunks = append(s.deadChunks, c.id)
+		}
+	}
+	if p.live.Add(-1) == 0 {
+		s.deadPages = append(s.deadPages, seq>>pageShift)
+	}
+}
+
+// dropChunk removes chunk id from the table. mu held.
+func (s *rowStore) dropChunk(id uint32) {
+	d := s.chunks.Load()
+	c := d.get(uint64(id))
+	if c == nil {
+		return
+	}
+	d.slots[uint64(id)-d.base].Store(nil)
+	s.bytes.Add(-int64(len(c.buf)) - chunkBytesOH)
+}
+
+// sweep drops the chunks and pages that eviction emptied. evictMu held.
+func (s *rowStore) sweep() {
+	if len(s.deadChunks) == 0 && len(s.deadPages) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cd := s.chunks.Load()
+	for _, id := range s.deadChunks {
+		if c := cd.get(uint64(id)); c != nil && c.sealed.Load() && c.live.Load() == 0 {
+			s.dropChunk(id)
+		}
+	}
+	pd := s.pages.Load()
+	for _, pn := range s.deadPages {
+		sealed := (pn+1)<<pageShift <= s.next // every seq of the page assigned
+		if p := pd.get(pn); p != nil && sealed && p.live.Load() == 0 {
+			pd.slots[pn-pd.base].Store(nil)
+			s.bytes.Add(-pageBytes)
+		}
+	}
+	s.deadChunks = s.deadChunks[:0]
+	s.deadPages = s.deadPages[:0]
+	// A page emptied before it was sealed is the newest page: its next row
+	// makes it live again, and that row's death puts it back on the list.
+}
+
+// compact moves the live rows of sealed chunks that are mostly dead into the
+// active chunk and drops those chunks. evictMu held.
+func (s *rowStore) compact() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cd := s.chunks.Load()
+	var sparse []*chunk
+	for i := 0; i < cd.n; i++ {
+		c := cd.slots[i].Load()
+		if c == nil || !c.sealed.Load() || len(c.buf) != chunkSize {
+			continue
+		}
+		if live := c.live.Load(); live == 0 {
+			s.dropChunk(c.id)
+		} else if live < chunkSize/4 {
+			sparse = append(sparse, c)
+		}
+	}
+	for _, c := range sparse {
+		for off := 0; off < c.used; {
+			seq, n := binary.Uvarint(c.buf[off:])
+			lenOff := off + n
+			rl, m := binary.Uvarint(c.buf[lenOff:])
+			size := n + m + int(rl)
+			p, e := s.entry(seq)
+			if entryRefs(e) > 0 && entryChunk(e) == c.id && entryOff(e) == lenOff {
+				row := c.buf[lenOff+m : lenOff+m+int(rl)]
+				nc, noff := s.place(size)
+				nl := writeRecord(nc, noff, seq, row)
+				nc.live.Add(int64(size))
+				p.e[seq&pageMask].Store(packEntry(nc.id, nl, entryRefs(e)))
+				c.live.Add(-int64(size))
+			}
+			off += size
+		}
+		s.dropChunk(c.id)
+	}
+}
+
+// each calls fn for every live row in seq order. Writers excluded by the caller.
+func (s *rowStore) each(fn func(seq uint64, row []byte)) {
+	pd := s.pages.Load()
+	for i := 0; i < pd.n; i++ {
+		p := pd.slots[i].Load()
+		if p == nil {
+			continue
+		}
+		pn := pd.base + uint64(i)
+		for j := 0; j < pageSize; j++ {
+			seq := pn<<pageShift | uint64(j)
+			if entryRefs(p.e[j].Load()) == 0 {
+				continue
+			}
+			if row := s.get(seq); row != nil {
+				fn(seq, row)
+			}
+		}
+	}
+}

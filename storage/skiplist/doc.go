@@ -1,0 +1,26 @@
+// Package skiplist is layer two of Sundial's in-memory indexes: one key's rows,
+// newest first by (ts desc, seq desc), in a skiplist whose nodes live in an
+// arena shared by every key of an index segment.
+//
+// A node is a run of 32-bit words inside an arena block: its height, its ts and
+// seq (two words each) and its tower of next links, inline. Links are 32-bit
+// arena offsets, not Go pointers, so a stored row costs 20 + 4·height bytes of
+// index (about 25 bytes on average with p = 1/4) and the garbage collector sees
+// one object per arena block instead of one per row.
+//
+// Concurrency: one writer per list at a time (the caller serialises writers,
+// in Sundial with the segment lock); any number of readers concurrently with
+// it, without locks. A writer fills a node completely before publishing it
+// with atomic stores of the links that point to it, bottom level first, so a
+// reader following links (atomic loads) always sees whole nodes and a
+// consistent list at level 0. Arena blocks are never reused or written again
+// after a node in them is published, except for link words, which are only
+// accessed atomically.
+//
+// Eviction cuts a suffix of a list (its oldest rows) by clearing the links
+// that lead into it; the cut nodes stay intact, so a reader already inside the
+// suffix finishes its walk safely. Their memory becomes garbage in the arena:
+// it is given back by copying the live lists of a segment into a fresh arena
+// (List.CopyTo) and dropping the old arena, which the Go collector frees once
+// the last reader holding it is gone.
+package skiplist

@@ -1,0 +1,263 @@
+package skiplist
+
+import "sync/atomic"
+
+// List is one key's rows ordered newest first by (ts desc, seq desc). Its
+// head tower lives in the List (Go memory); its nodes live in the arena.
+//
+// Insert, CutFrom and CopyTo are writer methods: the caller serialises them.
+// Front, SeekTS, Seek and iterators may run concurrently with a writer.
+type List struct {
+	arena  *Arena
+	head   [MaxHeight]atomic.Uint32
+	height atomic.Int32
+	n      int // nodes linked; writer only
+}
+
+// NewList returns an empty list whose nodes are allocated from a.
+func (a *Arena) NewList() *List { return &List{arena: a} }
+
+// Arena returns the arena the list allocates from.
+func (l *List) Arena() *Arena { return l.arena }
+
+// Len returns the number of rows in the list. Writer only (or with writers excluded).
+func (l *List) Len() int { return l.n }
+
+// newer reports whether (ts1, seq1) comes before (is newer than) (ts2, seq2).
+func newer(ts1 int64, seq1 uint64, ts2 int64, seq2 uint64) bool {
+	return ts1 > ts2 || ts1 == ts2 && seq1 > seq2
+}
+
+func nodeTS(n []uint32) int64   { return int64(uint64(n[wTS]) | uint64(n[wTS+1])<<32) }
+func nodeSeq(n []uint32) uint64 { return uint64(n[wSeq]) | uint64(n[wSeq+1])<<32 }
+
+// next returns the level-lvl successor of x (0 is the head).
+func (l *List) next(x uint32, lvl int) uint32 {
+	if x == 0 {
+		return l.head[lvl].Load()
+	}
+	return atomic.LoadUint32(&l.arena.node(x)[wNext+lvl])
+}
+
+func (l *List) setNext(x uint32, lvl int, v uint32) {
+	if x == 0 {
+		l.head[lvl].Store(v)
+		return
+	}
+	atomic.StoreUint32(&l.arena.node(x)[wNext+lvl], v)
+}
+
+// Insert adds the row (ts, seq). seq must be unique in the list. A row newer
+// than every row of the list (the common case: rows arriving in ts order)
+// takes a fast path that links it after the head without a search.
+func (l *List) Insert(ts int64, seq uint64) {
+	a := l.arena
+	h := a.randomHeight()
+	off := a.alloc(wNext + h)
+	n := a.node(off)
+	n[wHeight] = uint32(h)
+	n[wTS], n[wTS+1] = uint32(uint64(ts)), uint32(uint64(ts)>>32)
+	n[wSeq], n[wSeq+1] = uint32(seq), uint32(seq>>32)
+
+	var preds [MaxHeight]uint32 // 0: the head
+	if first := l.head[0].Load(); first != 0 {
+		fn := a.node(first)
+		if !newer(ts, seq, nodeTS(fn), nodeSeq(fn)) {
+			x := uint32(0)
+			for lvl := int(l.height.Load()) - 1; lvl >= 0; lvl-- {
+				for {
+					nx := l.next(x, lvl)
+					if nx == 0 {
+						break
+					}
+					nn := a.node(nx)
+					if !newer(nodeTS(nn), nodeSeq(nn), ts, seq) {
+						break
+					}
+					x = nx
+				}
+				preds[lvl] = x
+			}
+		}
+	}
+	// Fill the tower before publishing the node.
+	for i := 0; i < h; i++ {
+		n[wNext+i] = l.next(preds[i], i)
+	}
+	// Publish, bottom level first.
+	for i := 0; i < h; i++ {
+		l.setNext(preds[i], i, off)
+	}
+	if int32(h) > l.height.Load() {
+		l.height.Store(int32(h))
+	}
+	l.n++
+	a.live.Add(nodeBytes(h))
+}
+
+// Iterator walks a list newest first. The zero Iterator is exhausted.
+type Iterator struct {
+	l   *List
+	cur uint32
+}
+
+// Valid reports whether the iterator is at a row.
+func (it *Iterator) Valid() bool { return it.cur != 0 }
+
+// Next moves to the next (older) row.
+func (it *Iterator) Next() {
+	it.cur = atomic.LoadUint32(&it.l.arena.node(it.cur)[wNext])
+}
+
+// TS returns the ts of the current row.
+func (it *Iterator) TS() int64 { return nodeTS(it.l.arena.node(it.cur)) }
+
+// Seq returns the seq of the current row.
+func (it *Iterator) Seq() uint64 { return nodeSeq(it.l.arena.node(it.cur)) }
+
+// Front returns an iterator at the newest row.
+func (l *List) Front() Iterator { return Iterator{l, l.head[0].Load()} }
+
+// SeekTS returns an iterator at the newest row with ts <= maxTS.
+func (l *List) SeekTS(maxTS int64) Iterator {
+	x := uint32(0)
+	for lvl := int(l.height.Load()) - 1; lvl >= 0; lvl-- {
+		for {
+			nx := l.next(x, lvl)
+			if nx == 0 || nodeTS(l.arena.node(nx)) <= maxTS {
+				break
+			}
+			x = nx
+		}
+	}
+	return Iterator{l, l.next(x, 0)}
+}
+
+// SeekKey returns an iterator at the newest row not newer than (ts, seq).
+func (l *List) SeekKey(ts int64, seq uint64) Iterator {
+	var preds [MaxHeight]uint32
+	l.preds(ts, seq, &preds)
+	return Iterator{l, l.next(preds[0], 0)}
+}
+
+// preds fills preds[lvl] with the last node at each level newer than (ts, seq).
+func (l *List) preds(ts int64, seq uint64, preds *[MaxHeight]uint32) int {
+	x := uint32(0)
+	h := int(l.height.Load())
+	for lvl := h - 1; lvl >= 0; lvl-- {
+		for {
+			nx := l.next(x, lvl)
+			if nx == 0 {
+				break
+			}
+			nn := l.arena.node(nx)
+			if !newer(nodeTS(nn), nodeSeq(nn), ts, seq) {
+				break
+			}
+			x = nx
+		}
+		preds[lvl] = x
+	}
+	return h
+}
+
+// CutFrom removes every row not newer than (ts, seq) (a suffix of the list),
+// calling fn for each removed row, oldest last, and returns how many it
+// removed. Readers already walking the suffix finish their walk: the removed
+// nodes keep their links. Writer only.
+func (l *List) CutFrom(ts int64, seq uint64, fn func(ts int64, seq uint64)) int {
+	var preds [MaxHeight]uint32
+	h := l.preds(ts, seq, &preds)
+	first := l.next(preds[0], 0)
+	if first == 0 {
+		return 0
+	}
+	for lvl := 0; lvl < h; lvl++ {
+		if l.next(preds[lvl], lvl) != 0 {
+			l.setNext(preds[lvl], lvl, 0)
+		}
+	}
+	var n int
+	var freed int64
+	for x := first; x != 0; {
+		nn := l.arena.node(x)
+		if fn != nil {
+			fn(nodeTS(nn), nodeSeq(nn))
+		}
+		freed += nodeBytes(int(nn[wHeight]))
+		n++
+		x = atomic.LoadUint32(&nn[wNext])
+	}
+	l.n -= n
+	l.arena.live.Add(-freed)
+	return n
+}
+
+// CopyTo returns a copy of l whose nodes are allocated from dst, for
+// compaction: the caller publishes the copy in place of l, and l's arena is
+// garbage once no list uses it. Writer only (of both arenas).
+func (l *List) CopyTo(dst *Arena) *List {
+	nl := dst.NewList()
+	var tails [MaxHeight]uint32
+	maxH := 0
+	for x := l.head[0].Load(); x != 0; {
+		src := l.arena.node(x)
+		h := dst.randomHeight()
+		off := dst.alloc(wNext + h)
+		n := dst.node(off)
+		n[wHeight] = uint32(h)
+		copy(n[wTS:wNext], src[wTS:wNext])
+		for i := 0; i < h; i++ {
+			nl.setNext(tails[i], i, off)
+			tails[i] = off
+		}
+		maxH = max(maxH, h)
+		nl.n++
+		dst.live.Add(nodeBytes(h))
+		x = atomic.LoadUint32(&src[wNext])
+	}
+	nl.height.Store(int32(maxH))
+	return nl
+}
+
+// check verifies the list's invariants (order at every level, level-0
+// reachability of every node, the count). For tests.
+func (l *List) check() error {
+	count := 0
+	var pts int64
+	var pseq uint64
+	for x := l.head[0].Load(); x != 0; x = l.next(x, 0) {
+		n := l.arena.node(x)
+		if count > 0 && !newer(pts, pseq, nodeTS(n), nodeSeq(n)) {
+			return errOrder
+		}
+		pts, pseq = nodeTS(n), nodeSeq(n)
+		count++
+	}
+	if count != l.n {
+		return errCount
+	}
+	for lvl := 1; lvl < MaxHeight; lvl++ {
+		// Every node at level lvl must appear, in order, at level lvl-1.
+		lower := l.next(0, lvl-1)
+		for x := l.next(0, lvl); x != 0; x = l.next(x, lvl) {
+			for lower != 0 && lower != x {
+				lower = l.next(lower, lvl-1)
+			}
+			if lower == 0 {
+				return errLevel
+			}
+		}
+	}
+	return nil
+}
+
+type listError string
+
+func (e listError) Error() string { return string(e) }
+
+const (
+	errOrder listError = "skiplist: rows out of order"
+	errCount listError = "skiplist: count mismatch"
+	errLevel listError = "skiplist: upper level not a sublist of the lower"
+)

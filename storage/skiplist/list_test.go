@@ -1,0 +1,188 @@
+package skiplist
+
+import (
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"testing"
+)
+
+type row struct {
+	ts  int64
+	seq uint64
+}
+
+func sortDesc(rs []row) {
+	sort.Slice(rs, func(i, j int) bool { return newer(rs[i].ts, rs[i].seq, rs[j].ts, rs[j].seq) })
+}
+
+func collect(it Iterator) []row {
+	var out []row
+	for ; it.Valid(); it.Next() {
+		out = append(out, row{it.TS(), it.Seq()})
+	}
+	return out
+}
+
+func equalRows(t *testing.T, what string, got, want []row) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d rows, want %d\n got %v\nwant %v", what, len(got), len(want), got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: row %d = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+func TestInsertSeekCut(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 50; round++ {
+		a := NewArena()
+		l := a.NewList()
+		var ref []row
+		n := r.IntN(400)
+		inOrder := round%3 == 0
+		for i := 0; i < n; i++ {
+			ts := int64(r.IntN(100)) - 50
+			if inOrder {
+				ts = int64(i / 3) // ties on ts, seq decides
+			}
+			seq := uint64(i + 1)
+			l.Insert(ts, seq)
+			ref = append(ref, row{ts, seq})
+		}
+		sortDesc(ref)
+		if err := l.check(); err != nil {
+			t.Fatal(err)
+		}
+		equalRows(t, "front", collect(l.Front()), ref)
+		for _, maxTS := range []int64{-100, -50, -1, 0, 7, 49, 200} {
+			var want []row
+			for _, x := range ref {
+				if x.ts <= maxTS {
+					want = append(want, x)
+				}
+			}
+			equalRows(t, "seekTS", collect(l.SeekTS(maxTS)), want)
+		}
+		if len(ref) > 0 {
+			k := ref[r.IntN(len(ref))]
+			i := sort.Search(len(ref), func(i int) bool { return !newer(ref[i].ts, ref[i].seq, k.ts, k.seq) })
+			equalRows(t, "seek", collect(l.SeekKey(k.ts, k.seq)), ref[i:])
+			before := a.LiveBytes()
+			var cut []row
+			got := l.CutFrom(k.ts, k.seq, func(ts int64, seq uint64) { cut = append(cut, row{ts, seq}) })
+			if got != len(ref)-i {
+				t.Fatalf("cut %d rows, want %d", got, len(ref)-i)
+			}
+			equalRows(t, "cut rows", cut, ref[i:])
+			ref = ref[:i]
+			if a.LiveBytes() >= before && got > 0 {
+				t.Fatalf("live bytes did not drop on cut")
+			}
+			if err := l.check(); err != nil {
+				t.Fatal(err)
+			}
+			equalRows(t, "after cut", collect(l.Front()), ref)
+			// Inserting again after a cut, including rows older than the cut.
+			for j := 0; j < 20; j++ {
+				ts := int64(r.IntN(100)) - 50
+				seq := uint64(n + 1 + j)
+				l.Insert(ts, seq)
+				ref = append(ref, row{ts, seq})
+			}
+			sortDesc(ref)
+			if err := l.check(); err != nil {
+				t.Fatal(err)
+			}
+			equalRows(t, "reinsert", collect(l.Front()), ref)
+		}
+		b := NewArena()
+		c := l.CopyTo(b)
+		if err := c.check(); err != nil {
+			t.Fatal(err)
+		}
+		equalRows(t, "copy", collect(c.Front()), ref)
+		if b.LiveBytes() > b.Bytes() {
+			t.Fatalf("live %d > allocated %d", b.LiveBytes(), b.Bytes())
+		}
+	}
+}
+
+func TestManyListsOneArena(t *testing.T) {
+	a := NewArena()
+	lists := make([]*List, 1000)
+	for i := range lists {
+		lists[i] = a.NewList()
+	}
+	for i := 0; i < 200000; i++ {
+		lists[i%len(lists)].Insert(int64(i), uint64(i+1))
+	}
+	for i, l := range lists {
+		if l.Len() != 200 {
+			t.Fatalf("list %d: len %d", i, l.Len())
+		}
+		if err := l.check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	per := float64(a.Bytes()) / 200000
+	if per > 40 {
+		t.Fatalf("arena bytes per row = %.1f, want a few dozen at most", per)
+	}
+	t.Logf("arena: %.1f bytes/row (live %.1f)", per, float64(a.LiveBytes())/200000)
+}
+
+// TestConcurrentReaders runs readers against a writer that inserts (in order
+// and out of order) and cuts; run with -race.
+func TestConcurrentReaders(t *testing.T) {
+	a := NewArena()
+	l := a.NewList()
+	const n = 20000
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var pts int64 = 1 << 62
+				var pseq uint64 = 1 << 63
+				for it := l.SeekTS(1 << 40); it.Valid(); it.Next() {
+					ts, seq := it.TS(), it.Seq()
+					if !newer(pts, pseq, ts, seq) {
+						t.Errorf("reader saw (%d,%d) after (%d,%d)", ts, seq, pts, pseq)
+						return
+					}
+					if ts != int64(seq)/2 && ts != -int64(seq) {
+						t.Errorf("torn node (%d,%d)", ts, seq)
+						return
+					}
+					pts, pseq = ts, seq
+				}
+			}
+		}()
+	}
+	for i := 1; i <= n; i++ {
+		if i%7 == 0 {
+			l.Insert(-int64(i), uint64(i)) // out of order: goes to the tail
+		} else {
+			l.Insert(int64(i)/2, uint64(i))
+		}
+		if i%1000 == 0 {
+			l.CutFrom(int64(i)/4, 0, nil)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if err := l.check(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,159 @@
+package storage_test
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/sundialdb/sundial/storage"
+	"github.com/sundialdb/sundial/types"
+)
+
+var sink int64
+
+var benchSchema = types.Schema{
+	{Name: "user", Kind: types.String},
+	{Name: "ts", Kind: types.Timestamp},
+	{Name: "amount", Kind: types.Double},
+	{Name: "item", Kind: types.Int64},
+}
+
+var benchIndex = []storage.IndexSpec{{Name: "user", KeyCols: []int{0}, TSCol: 1}}
+
+type opener func([]storage.IndexSpec) (storage.Table, error)
+
+var layers = []struct {
+	name string
+	open opener
+}{
+	{"arena", func(ix []storage.IndexSpec) (storage.Table, error) { return storage.NewMemTable(benchSchema, ix) }},
+	{"huandu", func(ix []storage.IndexSpec) (storage.Table, error) { return storage.NewHuanduMemTable(benchSchema, ix) }},
+}
+
+func userKeys(n int) []types.Value {
+	ks := make([]types.Value, n)
+	for i := range ks {
+		ks[i] = types.StringValue(fmt.Sprintf("user-%06d", i))
+	}
+	return ks
+}
+
+func benchRow(key types.Value, ts int64) []types.Value {
+	return []types.Value{key, types.TimestampValue(ts), types.DoubleValue(float64(ts) / 7), types.Int64Value(ts % 1000)}
+}
+
+// BenchmarkPut stores rows in ts order spread over 100k keys.
+func BenchmarkPut(b *testing.B) {
+	for _, l := range layers {
+		for _, nidx := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/indexes=%d", l.name, nidx), func(b *testing.B) {
+				ix := benchIndex
+				if nidx == 2 {
+					ix = append(ix, storage.IndexSpec{Name: "item", KeyCols: []int{3}, TSCol: 1})
+				}
+				tb, err := l.open(ix)
+				if err != nil {
+					b.Fatal(err)
+				}
+				keys := userKeys(100000)
+				row := benchRow(keys[0], 0)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					row[0], row[1], row[3] = keys[i%len(keys)], types.TimestampValue(int64(i)), types.Int64Value(int64(i%1000))
+					if _, err := tb.Put(row); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkScan reads the newest n rows of a key holding 10,000 rows (in a
+// table of 1,000 such keys), decoding one column of each.
+func BenchmarkScan(b *testing.B) {
+	for _, l := range layers {
+		tb, err := l.open(benchIndex)
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys := userKeys(1000)
+		for i := 0; i < 10000*len(keys); i++ {
+			if _, err := tb.Put(benchRow(keys[i%len(keys)], int64(i/len(keys)))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		dec := tb.Decoder([]int{2})
+		for _, n := range []int{10, 100, 1000} {
+			b.Run(fmt.Sprintf("%s/newest=%d", l.name, n), func(b *testing.B) {
+				key := []types.Value{keys[17]}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					c := 0
+					var s float64
+					err := tb.Scan(0, key, math.MaxInt64, 0, func(ts int64, seq uint64, row []byte) bool {
+						s += dec.Value(row, 2).F
+						c++
+						return c < n
+					})
+					if err != nil || c != n {
+						b.Fatal(err, c)
+					}
+					sink += int64(s)
+				}
+			})
+		}
+		b.Run(l.name+"/window-at-maxTS", func(b *testing.B) {
+			// A window of 100 rows ending at a ts in the middle of the key's history.
+			key := []types.Value{keys[17]}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c := 0
+				_ = tb.Scan(0, key, 5000, 0, func(ts int64, seq uint64, row []byte) bool { c++; return c < 100 })
+				sink += int64(c)
+			}
+		})
+	}
+}
+
+// BenchmarkBytesPerRow stores 1M rows over 100k keys (ten rows a key) and
+// reports the memory per row: Stats().Bytes and the growth of the Go heap
+// (runtime.MemStats.HeapInuse), for layer two on Sundial's arena skiplist
+// and on one huandu skiplist per key. Run it with -benchtime=1x.
+func BenchmarkBytesPerRow(b *testing.B) {
+	const rows, nkeys = 1_000_000, 100_000
+	for _, l := range layers {
+		b.Run(l.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				keys := userKeys(nkeys)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				tb, err := l.open(benchIndex)
+				if err != nil {
+					b.Fatal(err)
+				}
+				row := benchRow(keys[0], 0)
+				for j := 0; j < rows; j++ {
+					row[0], row[1], row[2], row[3] = keys[j%nkeys], types.TimestampValue(int64(j)), types.DoubleValue(float64(j)), types.Int64Value(int64(j))
+					if _, err := tb.Put(row); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				st := tb.Stats()
+				b.ReportMetric(float64(st.Bytes)/rows, "stats-B/row")
+				b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/rows, "heap-B/row")
+				total, live := storage.ArenaBytes(tb)
+				b.ReportMetric(float64(total)/rows, "arena-B/row")
+				b.ReportMetric(float64(live)/rows, "arena-live-B/row")
+				runtime.KeepAlive(tb)
+				runtime.KeepAlive(keys)
+			}
+		})
+	}
+}
