@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sundialdb/sundial/exec/batch"
@@ -265,11 +263,6 @@ func (s *Session) writeOutfile(into *sql.IntoOutfile, out *types.Batch) (*Result
 	}
 
 	path := strings.TrimPrefix(into.Path, "file://")
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil { // as OpenMLDB does for INTO OUTFILE
-			return nil, err
-		}
-	}
 	w, err := files.Create(path, out.Schema, wopts)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,10 @@ func TestMemoryFlat(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tb := openMem(t, streamSchema, c.idx)
 			r := rand.New(rand.NewPCG(3, 4))
-			const perTick, ticks, keys = 500, 120, 2000
+			perTick, ticks, keys := 500, 120, 2000
+			if raceEnabled {
+				perTick, ticks = 100, 90
+			}
 			var warm, peak int64
 			var warmRows, peakRows int64
 			for tick := 0; tick < ticks; tick++ {
