@@ -418,3 +418,66 @@ func (s *Session) requestQuery(q sql.Query, rows []sql.Expr) (*Result, error) {
 	}
 	return &Result{Schema: out.Schema, Rows: out}, nil
 }
+
+// InsertRows stores rows (values in the table's column order, of its kinds or
+// NULL) in table db.name, as INSERT does: all rows or, on the first bad one,
+// none (the error names the row and column).
+func (s *Session) InsertRows(db, name string, rows [][]types.Value) error {
+	t, err := s.table(sql.TableName{DB: db, Name: name})
+	if err != nil {
+		return err
+	}
+	b := emptyBatchOf(t.Schema)
+	for ri, r := range rows {
+		if len(r) != len(t.Schema) {
+			return planner.Errorf(planner.ErrType, "table %s: row %d has %d values, expected %d", t.Name, ri+1, len(r), len(t.Schema))
+		}
+		for i, f := range t.Schema {
+			v := r[i]
+			switch {
+			case v.Null && f.NotNull:
+				return planner.Errorf(planner.ErrType, "table %s, row %d: column %s is NOT NULL", t.Name, ri+1, f.Name)
+			case v.Null:
+				v = types.NullOf(f.Kind)
+			case v.Kind != f.Kind:
+				return planner.Errorf(planner.ErrType, "table %s, row %d: column %s is %s, got %s", t.Name, ri+1, f.Name, f.Kind, v.Kind)
+			}
+			b.Cols[i].Append(v)
+		}
+	}
+	if err := s.putRows(t, b); err != nil {
+		return err
+	}
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	d := s.inst.tableData(t)
+	if d.mem == nil {
+		d.mem = emptyBatchOf(t.Schema)
+	}
+	for i, c := range b.Cols {
+		for r := 0; r < c.Len(); r++ {
+			d.mem.Cols[i].Append(c.Value(r))
+		}
+	}
+	return nil
+}
+
+// Databases and Tables list the catalog for the server's GET endpoints.
+func (s *Session) Databases() []string { return s.inst.Catalog.Databases() }
+
+// Tables lists the tables of db.
+func (s *Session) Tables(db string) ([]*planner.Table, error) { return s.inst.Catalog.Tables(db) }
+
+// Deployments lists the deployments of db (all databases when db is "").
+func (s *Session) Deployments(db string) []string {
+	s.inst.mu.Lock()
+	defer s.inst.mu.Unlock()
+	var out []string
+	for _, d := range s.inst.deployments {
+		if db == "" || strings.EqualFold(d.db, db) {
+			out = append(out, d.name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

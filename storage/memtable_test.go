@@ -66,7 +66,7 @@ func TestMemoryFlat(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 4))
 			perTick, ticks, keys := 500, 120, 2000
 			if raceEnabled {
-				perTick, ticks = 100, 90
+				perTick, ticks, keys = 100, 90, 300
 			}
 			var warm, peak int64
 			var warmRows, peakRows int64
