@@ -13,19 +13,35 @@ import (
 	"testing"
 )
 
-const batchFailuresPath = "../testdata/conformance/batch_failures.txt"
+const (
+	batchFailuresPath   = "../testdata/conformance/batch_failures.txt"
+	requestFailuresPath = "../testdata/conformance/request_failures.txt"
+)
 
 // TestCorpusBatch runs every (non-duplicate) case of the corpus in batch
 // mode. Cases known to fail today are listed in batch_failures.txt with the
 // reason; the test fails when a case outside the list fails and when a listed
 // case passes (run with -rewrite to update the list, then review it).
 func TestCorpusBatch(t *testing.T) {
+	testCorpusMode(t, "batch", batchFailuresPath)
+}
+
+// TestCorpusRequest is TestCorpusBatch in request mode (failures listed in request_failures.txt).
+func TestCorpusRequest(t *testing.T) {
+	testCorpusMode(t, "request", requestFailuresPath)
+}
+
+func testCorpusMode(t *testing.T, mode, failuresPath string) {
 	if testing.Short() {
 		t.Skip("corpus run skipped in -short mode")
 	}
 	cases := corpus(t)
 	r := NewRunner(t.TempDir())
-	outcomes := runAll(cases, r)
+	run := r.RunBatch
+	if mode == "request" {
+		run = r.RunRequest
+	}
+	outcomes := runAll(cases, run)
 
 	type counts struct{ pass, fail, skip int }
 	byCat := map[string]*counts{}
@@ -61,7 +77,7 @@ func TestCorpusBatch(t *testing.T) {
 	var report strings.Builder
 	for _, c := range cats {
 		n := byCat[c]
-		fmt.Fprintf(&report, "batch %-45s %4d passed, %4d failed, %4d skipped\n", c, n.pass, n.fail, n.skip)
+		fmt.Fprintf(&report, "%s %-45s %4d passed, %4d failed, %4d skipped\n", mode, c, n.pass, n.fail, n.skip)
 	}
 	var reasons []string
 	for k, v := range skips {
@@ -69,26 +85,26 @@ func TestCorpusBatch(t *testing.T) {
 	}
 	sort.Strings(reasons)
 	fmt.Fprintf(&report, "skipped by reason: %s\n", strings.Join(reasons, " "))
-	fmt.Fprintf(&report, "batch: %d passed, %d failed, %d skipped\n", total.pass, total.fail, total.skip)
+	fmt.Fprintf(&report, "%s: %d passed, %d failed, %d skipped\n", mode, total.pass, total.fail, total.skip)
 	t.Log("\n" + report.String())
 	if testing.Verbose() {
 		fmt.Print(report.String())
 	}
 
-	listed := readFailureList(t, batchFailuresPath)
+	listed := readFailureList(t, failuresPath)
 	if *rewrite {
-		writeFailureList(t, batchFailuresPath, failing)
+		writeFailureList(t, failuresPath, mode, failing)
 		return
 	}
 	var problems []string
 	for id, reason := range failing {
 		if _, ok := listed[id]; !ok {
-			problems = append(problems, fmt.Sprintf("%s fails and is not in batch_failures.txt: %s", id, reason))
+			problems = append(problems, fmt.Sprintf("%s fails in %s mode and is not in %s: %s", id, mode, filepath.Base(failuresPath), reason))
 		}
 	}
 	for id := range listed {
 		if _, ok := failing[id]; !ok {
-			problems = append(problems, fmt.Sprintf("%s is listed in batch_failures.txt but no longer fails: remove it (go test ./conformance -run TestCorpusBatch -rewrite)", id))
+			problems = append(problems, fmt.Sprintf("%s is listed in %s but no longer fails: remove it (go test ./conformance -run TestCorpus -rewrite)", id, filepath.Base(failuresPath)))
 		}
 	}
 	sort.Strings(problems)
@@ -102,7 +118,7 @@ func TestCorpusBatch(t *testing.T) {
 }
 
 // runAll runs the non-duplicate cases on every core.
-func runAll(cases []*Case, r *Runner) []Outcome {
+func runAll(cases []*Case, run func(context.Context, *Case) Outcome) []Outcome {
 	var todo []*Case
 	for _, c := range cases {
 		if !c.IsDuplicate() {
@@ -117,7 +133,7 @@ func runAll(cases []*Case, r *Runner) []Outcome {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = r.RunBatch(context.Background(), todo[i])
+				out[i] = run(context.Background(), todo[i])
 			}
 		}()
 	}
@@ -152,17 +168,17 @@ func readFailureList(t *testing.T, path string) map[string]string {
 	return m
 }
 
-func writeFailureList(t *testing.T, path string, failing map[string]string) {
+func writeFailureList(t *testing.T, path, mode string, failing map[string]string) {
 	var ids []string
 	for id := range failing {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	var b strings.Builder
-	b.WriteString("# Corpus cases that fail in batch mode today, with the failure. TestCorpusBatch\n")
+	fmt.Fprintf(&b, "# Corpus cases that fail in %s mode today, with the failure. TestCorpus%s\n", mode, strings.ToUpper(mode[:1])+mode[1:])
 	b.WriteString("# (conformance/batch_test.go) fails when a case outside this list fails and when a\n")
 	b.WriteString("# listed case passes, so the list only shrinks. Regenerate with:\n")
-	b.WriteString("#   go test ./conformance -run TestCorpusBatch -rewrite\n")
+	b.WriteString("#   go test ./conformance -run TestCorpus -rewrite\n")
 	for _, id := range ids {
 		fmt.Fprintf(&b, "%s\t%s\n", id, strings.ReplaceAll(failing[id], "\t", " "))
 	}

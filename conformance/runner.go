@@ -70,32 +70,57 @@ func NewRunner(rootPath string) *Runner {
 	}
 }
 
-// RunBatch runs a case in batch (offline) mode.
-func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
-	out.Case = c
-	defer func() {
-		if p := recover(); p != nil {
-			out.Status, out.Reason = Fail, fmt.Sprintf("panic: %v", p)
-		}
-	}()
+// skipReason returns why a case cannot run in the given mode, or "".
+func skipReason(c *Case, mode string) string {
+	text := c.SQL + strings.Join(c.SQLs, ";")
 	switch {
 	case c.IsTODO():
-		return skip(c, SkipTODO)
-	case !c.Mode("batch"):
-		return skip(c, SkipMode)
+		return SkipTODO
+	case !c.Mode(mode):
+		return SkipMode
 	case c.BatchRequest != nil:
-		return skip(c, SkipRequestRows)
+		return SkipRequestRows
 	case c.Parameters != nil:
-		return skip(c, SkipParameters)
-	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "{tb_endpoint"):
-		return skip(c, SkipCluster)
-	case strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "cases/"), strings.Contains(c.SQL+strings.Join(c.SQLs, ";"), "hdfs://"):
-		return skip(c, SkipResource)
+		return SkipParameters
+	case strings.Contains(text, "{tb_endpoint"):
+		return SkipCluster
+	case strings.Contains(text, "cases/"), strings.Contains(text, "hdfs://"):
+		return SkipResource
 	case len(c.Inputs) == 0 && c.Expect.Columns == nil && c.Expect.Rows == nil && c.Expect.Count == nil && c.ExpectSuccess() && strings.HasPrefix(c.Category, "plan"):
-		return skip(c, SkipPlanOnly)
+		return SkipPlanOnly
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
-	defer cancel()
+	return ""
+}
+
+// caseRun is a case set up in a fresh instance.
+type caseRun struct {
+	c    *Case
+	s    *session.Session
+	env  Env
+	db   string
+	ctx  context.Context
+	main *types.Batch // request mode: the main table's rows, not yet stored
+}
+
+func (cr *caseRun) exec(text string) (*session.Result, error) {
+	var last *session.Result
+	for _, pr := range sql.ParseScript(text) {
+		if pr.Err != nil {
+			return nil, pr.Err
+		}
+		res, err := cr.s.Exec(cr.ctx, pr.Stmt)
+		if err != nil {
+			return nil, err
+		}
+		last = res
+	}
+	return last, nil
+}
+
+// setup creates the case's tables and loads their rows. In request mode the
+// main table's (the first input's) rows are kept aside for the requests and
+// the other tables' rows go into the online store.
+func (r *Runner) setup(ctx context.Context, c *Case, request bool) (*caseRun, *Outcome) {
 	env := r.Env
 	if env.DBName == "" {
 		env.DBName = c.DB
@@ -104,81 +129,108 @@ func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
 		// Each case gets its own scratch directory: cases reuse file names.
 		env.RootPath = filepath.Join(r.Env.RootPath, strconv.Itoa(c.Index))
 		if err := os.MkdirAll(env.RootPath, 0o755); err != nil {
-			return fail(c, "setup: %v", err)
+			o := fail(c, "setup: %v", err)
+			return nil, &o
 		}
 	}
 	s := session.New(session.NewInstance())
 	s.Loc = r.Loc
-	db := c.DB
-	if db == "" {
-		db = "test_db"
-	}
-	exec := func(text string) (*session.Result, error) {
-		var last *session.Result
-		for _, pr := range sql.ParseScript(text) {
-			if pr.Err != nil {
-				return nil, pr.Err
-			}
-			res, err := s.Exec(ctx, pr.Stmt)
-			if err != nil {
-				return nil, err
-			}
-			last = res
-		}
-		return last, nil
+	cr := &caseRun{c: c, s: s, env: env, db: c.DB, ctx: ctx}
+	if cr.db == "" {
+		cr.db = "test_db"
 	}
 	mustExec := func(text string) error {
-		_, err := exec(text)
+		_, err := cr.exec(text)
 		return err
 	}
-	if err := mustExec("CREATE DATABASE IF NOT EXISTS `" + db + "`; USE `" + db + "`"); err != nil {
-		return fail(c, "setup: %v", err)
+	failed := func(o Outcome) (*caseRun, *Outcome) { return nil, &o }
+	if err := mustExec("CREATE DATABASE IF NOT EXISTS `" + cr.db + "`; USE `" + cr.db + "`"); err != nil {
+		return failed(fail(c, "setup: %v", err))
 	}
-	// Inputs: tables and their rows.
 	for i, in := range c.Inputs {
 		name := c.TableName(i)
-		tdb := db
+		tdb := cr.db
 		if in.DB != "" {
 			tdb = in.DB
 			if err := mustExec("CREATE DATABASE IF NOT EXISTS `" + tdb + "`"); err != nil {
-				return fail(c, "setup: %v", err)
+				return failed(fail(c, "setup: %v", err))
 			}
 		}
-		sub := Substitute
 		if in.Create != "" {
-			if err := mustExec(sub(in.Create, c, env)); err != nil {
-				return setupOutcome(c, fmt.Errorf("create %s: %w", name, err))
+			if err := mustExec(Substitute(in.Create, c, env)); err != nil {
+				return failed(setupOutcome(c, fmt.Errorf("create %s: %w", name, err)))
 			}
 		} else if len(in.Columns) > 0 {
 			if err := mustExec(createSQL(tdb, name, in)); err != nil {
-				return setupOutcome(c, fmt.Errorf("create %s: %w", name, err))
+				return failed(setupOutcome(c, fmt.Errorf("create %s: %w", name, err)))
 			}
 		}
 		for _, ins := range append([]string{in.Insert}, in.Inserts...) {
 			if ins == "" {
 				continue
 			}
-			if err := mustExec(sub(ins, c, env)); err != nil {
-				return setupOutcome(c, fmt.Errorf("insert into %s: %w", name, err))
+			if err := mustExec(Substitute(ins, c, env)); err != nil {
+				return failed(setupOutcome(c, fmt.Errorf("insert into %s: %w", name, err)))
 			}
 		}
 		if len(in.Rows) > 0 {
 			tn := sql.TableName{DB: tdb, Name: name}
 			t, err := s.Table(tn)
 			if err != nil {
-				return fail(c, "setup: %v", err)
+				return failed(fail(c, "setup: %v", err))
 			}
 			rows, err := toBatch(t.Schema, ResolveRows(in.Rows, env), r.Loc)
 			if err != nil {
-				return fail(c, "rows of %s: %v", name, err)
+				return failed(fail(c, "rows of %s: %v", name, err))
 			}
 			for k := 0; k < max(1, in.Repeat); k++ {
-				if err := s.AppendRows(tn, rows); err != nil {
-					return fail(c, "rows of %s: %v", name, err)
+				switch {
+				case request && i == 0:
+					cr.main = rows
+				case request:
+					if err := s.InsertRows(tdb, name, batchRows(rows)); err != nil {
+						return failed(setupOutcome(c, fmt.Errorf("rows of %s: %w", name, err)))
+					}
+				default:
+					if err := s.AppendRows(tn, rows); err != nil {
+						return failed(fail(c, "rows of %s: %v", name, err))
+					}
 				}
 			}
 		}
 	}
+	return cr, nil
+}
+
+func batchRows(b *types.Batch) [][]types.Value {
+	out := make([][]types.Value, b.Len())
+	for r := range out {
+		out[r] = make([]types.Value, len(b.Cols))
+		for i, c := range b.Cols {
+			out[r][i] = c.Value(r)
+		}
+	}
+	return out
+}
+
+// RunBatch runs a case in batch (offline) mode.
+func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
+	out.Case = c
+	defer func() {
+		if p := recover(); p != nil {
+			out.Status, out.Reason = Fail, fmt.Sprintf("panic: %v", p)
+		}
+	}()
+	if reason := skipReason(c, "batch"); reason != "" {
+		return skip(c, reason)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	cr, o := r.setup(ctx, c, false)
+	if o != nil {
+		return *o
+	}
+	env, exec := cr.env, cr.exec
 	expect := &c.Expect
 	if v, ok, err := c.ExpectVariant("unequalExpect.batch_expect"); err == nil && ok {
 		expect = v
@@ -624,4 +676,80 @@ func lessCell(a, b any) bool {
 		return af < bf
 	}
 	return fmt.Sprint(a) < fmt.Sprint(b)
+}
+
+// RunRequest runs a case in request mode, the way OpenMLDB's request runner
+// does: the query is compiled for request mode, then each row of the main
+// table (the first input), in insertion order, is sent as a request against
+// a store holding the rows inserted before it, and inserted after its answer.
+// The other inputs are stored first.
+func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
+	out.Case = c
+	defer func() {
+		if p := recover(); p != nil {
+			out.Status, out.Reason = Fail, fmt.Sprintf("panic: %v", p)
+		}
+	}()
+	if reason := skipReason(c, "request"); reason != "" {
+		return skip(c, reason)
+	}
+	var queries []Statement
+	for _, st := range c.Statements(r.Env) {
+		if !st.Setup && !st.Teardown {
+			queries = append(queries, st)
+		}
+	}
+	if len(queries) != 1 || len(c.Inputs) == 0 {
+		return skip(c, SkipStatement+": request mode runs a single query over the case's tables")
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	cr, o := r.setup(ctx, c, true)
+	if o != nil {
+		return *o
+	}
+	expect := &c.Expect
+	if v, ok, err := c.ExpectVariant("unequalExpect.request_expect"); err == nil && ok {
+		expect = v
+	}
+	text := Substitute(c.SQL, c, cr.env)
+	pr := sql.ParseScript(text)
+	if len(pr) != 1 {
+		return skip(c, SkipStatement+": request mode runs one statement")
+	}
+	if pr[0].Err != nil {
+		return check(c, expect, nil, pr[0].Err)
+	}
+	q, ok := pr[0].Stmt.(sql.Query)
+	if !ok {
+		return skip(c, SkipStatement+": not a query")
+	}
+	dep, err := cr.s.PrepareRequest(q)
+	if err != nil {
+		return check(c, expect, nil, err)
+	}
+	mainName := c.TableName(0)
+	if !strings.EqualFold(dep.MainTable().Name, mainName) {
+		return fail(c, "the query's main table is %s, the case's first input %s", dep.MainTable().Name, mainName)
+	}
+	res := &types.Batch{Schema: dep.Schema()}
+	for _, f := range res.Schema {
+		res.Cols = append(res.Cols, types.NewColumn(f.Kind, 0))
+	}
+	now := r.Env.Now.UnixMilli()
+	if cr.main != nil {
+		for _, row := range batchRows(cr.main) {
+			got, err := dep.Request(row, now)
+			if err != nil {
+				return check(c, expect, nil, err)
+			}
+			for i, v := range got {
+				res.Cols[i].Append(v)
+			}
+			if err := cr.s.InsertRows(dep.MainTable().DB, mainName, [][]types.Value{row}); err != nil {
+				return fail(c, "storing request row: %v", err)
+			}
+		}
+	}
+	return check(c, expect, &session.Result{Schema: res.Schema, Rows: res}, nil)
 }

@@ -346,6 +346,19 @@ func emptyBatchOf(schema types.Schema) *types.Batch {
 	return b
 }
 
+// PrepareRequest compiles a query for request mode, creating the indexes it
+// needs, without registering it as a deployment.
+func (s *Session) PrepareRequest(q sql.Query) (*online.Deployment, error) {
+	plan, err := s.binder().BindQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureIndexes(plan); err != nil {
+		return nil, err
+	}
+	return online.Compile(plan, s.inst, s.env())
+}
+
 // requestValues returns the request rows of a query run with
 // CONFIG(execute_mode = 'request', values = (...) | [(...), ...]), or nil.
 func requestValues(q sql.Query) ([]sql.Expr, bool) {
@@ -381,14 +394,7 @@ func requestValues(q sql.Query) ([]sql.Expr, bool) {
 // requestQuery runs a query in request mode over the stored rows, once per
 // request row given in its CONFIG: the rows are not stored.
 func (s *Session) requestQuery(q sql.Query, rows []sql.Expr) (*Result, error) {
-	plan, err := s.binder().BindQuery(q)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.ensureIndexes(plan); err != nil {
-		return nil, err
-	}
-	dep, err := online.Compile(plan, s.inst, s.env())
+	dep, err := s.PrepareRequest(q)
 	if err != nil {
 		return nil, err
 	}
