@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -145,6 +146,9 @@ func runAll(cases []*Case, run func(context.Context, *Case) Outcome) []Outcome {
 	return out
 }
 
+// tempRoot matches a case's scratch directory in failure messages.
+var tempRoot = regexp.MustCompile(`/tmp/TestCorpus[A-Za-z]*\d+/\d+/\d+/`)
+
 // readFailureList reads "<id>\t<reason>" lines (# comments allowed).
 func readFailureList(t *testing.T, path string) map[string]string {
 	m := map[string]string{}
@@ -180,7 +184,8 @@ func writeFailureList(t *testing.T, path, mode string, failing map[string]string
 	b.WriteString("# listed case passes, so the list only shrinks. Regenerate with:\n")
 	b.WriteString("#   go test ./conformance -run TestCorpus -rewrite\n")
 	for _, id := range ids {
-		fmt.Fprintf(&b, "%s\t%s\n", id, strings.ReplaceAll(failing[id], "\t", " "))
+		reason := tempRoot.ReplaceAllString(strings.ReplaceAll(failing[id], "\t", " "), "{root_path}/")
+		fmt.Fprintf(&b, "%s\t%s\n", id, reason)
 	}
 	if err := os.WriteFile(filepath.Clean(path), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
