@@ -135,6 +135,7 @@ func (r *Runner) setup(ctx context.Context, c *Case, request bool) (*caseRun, *O
 	}
 	s := session.New(session.NewInstance())
 	s.Loc = r.Loc
+	s.BaseDir = env.RootPath // relative file paths of a case stay in its scratch directory
 	cr := &caseRun{c: c, s: s, env: env, db: c.DB, ctx: ctx}
 	if cr.db == "" {
 		cr.db = "test_db"

@@ -151,7 +151,7 @@ func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
 	default:
 		return nil, planner.Errorf(ErrSetting, "LOAD DATA mode must be append or overwrite, not %q", mode)
 	}
-	path := strings.TrimPrefix(st.Path, "file://")
+	path := s.path(st.Path)
 	if s.Mode == "online" {
 		// Online: the rows go into the table's store (and its preview data).
 		n, err := s.loadOnline(t, path, ropts)
@@ -262,7 +262,7 @@ func (s *Session) writeOutfile(into *sql.IntoOutfile, out *types.Batch) (*Result
 		return nil, err
 	}
 
-	path := strings.TrimPrefix(into.Path, "file://")
+	path := s.path(into.Path)
 	w, err := files.Create(path, out.Schema, wopts)
 	if err != nil {
 		return nil, err

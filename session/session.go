@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -72,6 +73,17 @@ type Session struct {
 	MemoryLimit int64
 	// SpillDir is where out-of-core queries spill ("" = the system's temporary directory).
 	SpillDir string
+	// BaseDir resolves relative paths of LOAD DATA and INTO OUTFILE ("" = the process's directory).
+	BaseDir string
+}
+
+// path resolves a file path of a statement.
+func (s *Session) path(p string) string {
+	p = strings.TrimPrefix(p, "file://")
+	if s.BaseDir != "" && !filepath.IsAbs(p) {
+		return filepath.Join(s.BaseDir, p)
+	}
+	return p
 }
 
 // New opens a session on an instance.
