@@ -43,7 +43,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{sqlCommand, batchCommand, conformanceCommand, parseCommand, versionCommand, helpCommand}
+	commands = []*command{sqlCommand, batchCommand, serverCommand, verifyCommand, conformanceCommand, parseCommand, versionCommand, helpCommand}
 }
 
 func lookup(name string) *command {

@@ -9,9 +9,11 @@
 package online
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -419,10 +421,16 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		if err != nil {
 			return err
 		}
+		// A source's rows come newest first: reversed, they are oldest first.
+		for i, j := 0, len(got)-1; i < j; i, j = i+1, j-1 {
+			got[i], got[j] = got[j], got[i]
+		}
 		rows = append(rows, got...)
 	}
-	// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
-	sortHist(rows)
+	if len(g.sources) > 1 {
+		// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
+		sortHist(rows)
+	}
 	// The window's rows as a batch of the input schema, the request row last.
 	hist := &types.Batch{Schema: in.Schema}
 	for ci, f := range in.Schema {
@@ -465,24 +473,17 @@ func evalArgs(evs []expr.Evaluator, b *types.Batch, row int, buf *[]types.Value)
 	return *buf
 }
 
-// sortHist orders candidates oldest first: (ts, rank, seq) ascending.
+// sortHist orders the candidates of several sources oldest first: (ts, rank, seq) ascending.
 func sortHist(h []histRow) {
-	less := func(a, b histRow) bool {
-		if a.ts != b.ts {
-			return a.ts < b.ts
+	slices.SortFunc(h, func(a, b histRow) int {
+		switch {
+		case a.ts != b.ts:
+			return cmp.Compare(a.ts, b.ts)
+		case a.rank != b.rank:
+			return cmp.Compare(a.rank, b.rank)
 		}
-		if a.rank != b.rank {
-			return a.rank < b.rank
-		}
-		return a.seq < b.seq
-	}
-	// Each source arrives newest first: insertion into an ascending slice is
-	// cheap for the small frames of request mode.
-	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && less(h[j], h[j-1]); j-- {
-			h[j], h[j-1] = h[j-1], h[j]
-		}
-	}
+		return cmp.Compare(a.seq, b.seq)
+	})
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sundialdb/sundial/server"
+)
+
+var serverCommand = &command{
+	name:     "server",
+	summary:  "serve the REST API (OpenMLDB APIServer paths) over an embedded instance",
+	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--max-body 16MiB]",
+	help: `Server serves Sundial's REST API over an embedded instance: PUT
+/dbs/{db}/tables/{t} inserts rows, POST /dbs/{db}/deployments/{name} answers
+feature requests, POST /dbs/{db} runs SQL, GET /dbs, /health and /metrics
+(Prometheus). It prints the address it listens on, and stops gracefully on
+SIGINT or SIGTERM (requests in flight finish), exiting 0.
+
+The data directory is created if missing. Data is held in memory for now:
+it does not survive a restart.`,
+	flags: func(fs *flag.FlagSet) func(*env, []string) int {
+		addr := fs.String("addr", server.DefaultAddr, "listen on `host:port` (port 0 picks a free port)")
+		data := fs.String("data", server.DefaultDataDir, "the data `directory`")
+		maxBody := fs.String("max-body", "16MiB", "largest request body accepted: a `size` such as 16MiB, 512KiB or a byte count")
+		shutdown := fs.Duration("shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for requests in flight when stopping")
+		return func(e *env, args []string) int {
+			if len(args) > 0 {
+				return usageError(e, "server", "unexpected arguments: %q", args)
+			}
+			limit, err := parseSize(*maxBody)
+			if err != nil {
+				return usageError(e, "server", "--max-body: %v", err)
+			}
+			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown})
+			if err != nil {
+				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
+				return exitFail
+			}
+			ln, err := net.Listen("tcp", *addr)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
+				return exitFail
+			}
+			ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			fmt.Fprintf(e.stdout, "sundial server listening on http://%s (data directory %s, held in memory)\n", ln.Addr(), *data)
+			if err := srv.Serve(ctx, ln); err != nil {
+				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
+				return exitFail
+			}
+			fmt.Fprintln(e.stdout, "sundial server stopped")
+			return exitOK
+		}
+	},
+}
+
+// parseSize parses a byte size: a count, or a number with a unit KiB, MiB,
+// GiB (or K, M, G, KB, MB, GB, all powers of 1024).
+func parseSize(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' })
+	unit := strings.ToUpper(strings.TrimSpace(s[len(num):]))
+	mult := int64(1)
+	switch unit {
+	case "", "B":
+	case "K", "KB", "KIB":
+		mult = 1 << 10
+	case "M", "MB", "MIB":
+		mult = 1 << 20
+	case "G", "GB", "GIB":
+		mult = 1 << 30
+	default:
+		return 0, fmt.Errorf("want a size such as 16MiB, 512KiB or 1048576, not %q", v)
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<40 {
+		return 0, fmt.Errorf("want a size such as 16MiB, 512KiB or 1048576, not %q", v)
+	}
+	return int64(n * float64(mult)), nil
+}
