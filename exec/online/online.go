@@ -240,6 +240,7 @@ type source struct {
 }
 
 type windowGroup struct {
+	need    []bool // the input columns the group's calls read
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
 	order   expr.Evaluator
@@ -357,6 +358,17 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			call.aggs.Put(first)
 			wg.calls = append(wg.calls, call)
 		}
+		wg.need = make([]bool, ws.nIn)
+		for _, call := range wg.calls {
+			for _, x := range call.plan.Args {
+				planner.Walk(x, func(e planner.Expr) bool {
+					if c, ok := e.(*planner.ColRef); ok && c.Index < ws.nIn {
+						wg.need[c.Index] = true
+					}
+					return true
+				})
+			}
+		}
 		ws.groups = append(ws.groups, wg)
 	}
 	return ws, nil
@@ -432,8 +444,20 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		sortHist(rows)
 	}
 	// The window's rows as a batch of the input schema, the request row last.
+	// Only the columns the calls read are decoded; the others are NULL columns.
 	hist := &types.Batch{Schema: in.Schema}
+	var allNull []bool
 	for ci, f := range in.Schema {
+		if !g.need[ci] {
+			if allNull == nil {
+				allNull = make([]bool, len(rows)+1)
+				for i := range allNull {
+					allNull[i] = true
+				}
+			}
+			hist.Cols = append(hist.Cols, types.NullColumn(f.Kind, allNull))
+			continue
+		}
 		col := types.NewColumn(f.Kind, len(rows)+1)
 		for _, h := range rows {
 			col.Append(g.sources[h.src].dec.Value(h.row, ci))
