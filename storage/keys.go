@@ -14,8 +14,8 @@ import (
 // its write lock.
 type keyIndex interface {
 	get(k *lookupKey) *keyEntry
-	put(key string, e *keyEntry)
-	remove(key string)
+	put(e *keyEntry)
+	remove(e *keyEntry)
 	each(fn func(e *keyEntry) bool) // in key order
 	len() int
 }
@@ -23,8 +23,9 @@ type keyIndex interface {
 // lookupKey is a key being looked up: its bytes live in a pooled buffer and s
 // views them, so a lookup boxes a pointer (no allocation) rather than a string.
 type lookupKey struct {
-	buf []byte
-	s   string
+	buf  []byte
+	s    string
+	hash uint64
 }
 
 var lookupPool = sync.Pool{New: func() any { return &lookupKey{buf: make([]byte, 0, 64)} }}
@@ -48,22 +49,48 @@ func (k *lookupKey) view() {
 	k.s = unsafe.String(&k.buf[0], len(k.buf))
 }
 
-// huKeys is layer one on github.com/huandu/skiplist, string keys.
+// huKeys is layer one on github.com/huandu/skiplist. Its keys are the
+// entries themselves (a pointer: no boxing), ordered by (hash, key bytes):
+// comparing hashes first spares most string comparisons.
 type huKeys struct{ l *hsl.SkipList }
 
-func keyOf(x any) string {
+func keyOf(x any) (uint64, string) {
 	switch k := x.(type) {
-	case string:
-		return k
+	case *keyEntry:
+		return k.hash, k.key
 	case *lookupKey:
-		return k.s
+		return k.hash, k.s
 	}
 	panic("storage: unexpected layer-one key type")
 }
 
-var keyOrder = hsl.GreaterThanFunc(func(a, b any) int { return strings.Compare(keyOf(a), keyOf(b)) })
+// keyOrder orders layer-one keys by (hash, bytes). Its score (which huandu
+// stores in each element and compares before calling Compare) is the top 52
+// bits of the hash, so most comparisons never leave the element.
+type keyOrder struct{}
 
-func newHuKeys() *huKeys { return &huKeys{l: hsl.New(keyOrder)} }
+func (keyOrder) Compare(a, b any) int {
+	ha, sa := keyOf(a)
+	hb, sb := keyOf(b)
+	switch {
+	case ha < hb:
+		return -1
+	case ha > hb:
+		return 1
+	}
+	return strings.Compare(sa, sb)
+}
+
+func (keyOrder) CalcScore(k any) float64 {
+	h, _ := keyOf(k)
+	return float64(h >> 12) // exact: 52 bits
+}
+
+func newHuKeys() *huKeys {
+	l := hsl.New(keyOrder{})
+	l.SetMaxLevel(24) // 4^... plenty for a segment; fewer empty levels to skip
+	return &huKeys{l: l}
+}
 
 func (h *huKeys) get(k *lookupKey) *keyEntry {
 	el := h.l.Get(k)
@@ -73,9 +100,9 @@ func (h *huKeys) get(k *lookupKey) *keyEntry {
 	return el.Value.(*keyEntry)
 }
 
-func (h *huKeys) put(key string, e *keyEntry) { h.l.Set(key, e) }
-func (h *huKeys) remove(key string)           { h.l.Remove(key) }
-func (h *huKeys) len() int                    { return h.l.Len() }
+func (h *huKeys) put(e *keyEntry)    { h.l.Set(e, e) }
+func (h *huKeys) remove(e *keyEntry) { h.l.Remove(e) }
+func (h *huKeys) len() int           { return h.l.Len() }
 
 func (h *huKeys) each(fn func(e *keyEntry) bool) {
 	for el := h.l.Front(); el != nil; el = el.Next() {

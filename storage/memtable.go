@@ -58,6 +58,7 @@ type segment struct {
 // keyEntry is a key's value in layer one: its list of rows.
 type keyEntry struct {
 	key  string
+	hash uint64
 	list atomic.Pointer[skiplist.List] // replaced when the segment's arena is compacted
 	hu   *huList
 }
@@ -149,8 +150,10 @@ func (t *memTable) Decoder(wanted []int) *Decoder {
 	return d
 }
 
-func (t *memTable) segmentOf(ix *index, key []byte) *segment {
-	return ix.segs[maphash.Bytes(t.seed, key)%uint64(len(ix.segs))]
+// segmentOf hashes key (into lk.hash) and returns its segment of ix.
+func (t *memTable) segmentOf(ix *index, key []byte, lk *lookupKey) *segment {
+	lk.hash = maphash.Bytes(t.seed, key)
+	return ix.segs[lk.hash%uint64(len(ix.segs))]
 }
 
 // putScratch is Put's reusable memory.
@@ -218,20 +221,20 @@ func (t *memTable) Put(row []types.Value) (uint64, error) {
 
 // link inserts (ts, seq) into the list of key in index ix, creating the key.
 func (t *memTable) link(ix *index, key []byte, ts int64, seq uint64, lk *lookupKey) {
-	seg := t.segmentOf(ix, key)
+	seg := t.segmentOf(ix, key, lk)
 	lk.buf = key
 	lk.view()
 	seg.mu.Lock()
 	e := seg.keys.get(lk) // writers are serialised by mu: no keysMu needed to read
 	if e == nil {
-		e = &keyEntry{key: string(key)}
+		e = &keyEntry{key: string(key), hash: lk.hash}
 		if t.huandu {
 			e.hu = newHuList()
 		} else {
 			e.list.Store(seg.arena.Load().NewList())
 		}
 		seg.keysMu.Lock()
-		seg.keys.put(e.key, e)
+		seg.keys.put(e)
 		seg.keysMu.Unlock()
 		seg.nkeys.Add(1)
 	}
@@ -255,7 +258,7 @@ func (t *memTable) Scan(idx int, key []types.Value, maxTS int64, now int64, fn f
 		putLookupKey(lk)
 		return err
 	}
-	seg := t.segmentOf(ix, lk.buf)
+	seg := t.segmentOf(ix, lk.buf, lk)
 	lk.view()
 	seg.keysMu.RLock()
 	e := seg.keys.get(lk)
@@ -315,7 +318,7 @@ func (t *memTable) AddIndex(spec IndexSpec) error {
 // worth compacting.
 const (
 	compactGarbage  = 0.5
-	compactMinBytes = 32 << 10
+	compactMinBytes = 4 << 10
 )
 
 func (t *memTable) Evict(now int64) (int, error) {
@@ -337,13 +340,13 @@ func (t *memTable) Evict(now int64) (int, error) {
 			seg.mu.Lock()
 			seg.keys.each(func(e *keyEntry) bool { entries = append(entries, e); return true })
 			seg.mu.Unlock()
-			var empty []string
+			var empty []*keyEntry
 			for _, e := range entries {
 				seg.mu.Lock()
 				l := e.rows()
 				dropped += l.evict(tt, t.rows)
 				if l.length() == 0 {
-					empty = append(empty, e.key)
+					empty = append(empty, e)
 				}
 				seg.mu.Unlock()
 			}

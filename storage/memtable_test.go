@@ -21,10 +21,18 @@ func openMem(t *testing.T, schema types.Schema, idx []storage.IndexSpec) storage
 	return tb
 }
 
-func TestMemTable(t *testing.T) { tabletest.Run(t, openMem) }
+func TestMemTable(t *testing.T) {
+	t.Parallel()
+	tabletest.Run(t, openMem)
+}
 
-// The huandu reference of layer two passes the same suite.
+// The huandu reference of layer two passes the same suite (without the race
+// detector: its locking is a plain RWMutex per key, and the race run has a
+// time budget).
 func TestMemTableHuandu(t *testing.T) {
+	if raceEnabled {
+		t.Skip("reference implementation; run without -race")
+	}
 	tabletest.Run(t, func(t *testing.T, schema types.Schema, idx []storage.IndexSpec) storage.Table {
 		tb, err := storage.NewHuanduMemTable(schema, idx)
 		if err != nil {
@@ -51,6 +59,7 @@ func streamRow(r *rand.Rand, keys int, ts int64) []types.Value {
 // TestMemoryFlat streams rows through TTL'd indexes, evicting as it goes, and
 // checks that the bytes held stop growing once the TTL window is full.
 func TestMemoryFlat(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		idx  []storage.IndexSpec

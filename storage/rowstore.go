@@ -11,7 +11,9 @@ import (
 // through the row directory:
 //
 //	directory  pages of 512 entries, one per seq; an entry packs
-//	           chunk id (32 bits) | offset in the chunk (24 bits) | refs (8 bits)
+//	           chunk id (32 bits) | offset in the chunk (24 bits) | refs (8 bits);
+//	           a page whose rows are mostly dead is rewritten sparse (the
+//	           live entries and their positions: 10 bytes a row, not 8 a seq)
 //	chunks     64 KiB byte blocks the rows are appended to, each record being
 //	           uvarint(seq) uvarint(len) row; a row larger than 16 KiB gets a
 //	           chunk of its own
@@ -40,8 +42,9 @@ const (
 	pageSize     = 1 << pageShift
 	pageMask     = pageSize - 1
 	maxChunkOff  = 1<<24 - 1
-	pageBytes    = pageSize*8 + 16
-	chunkBytesOH = 64 // Go object overhead per chunk, for Stats
+	pageBytes    = pageSize*8 + 64
+	sparseBelow  = pageSize / 8 // live entries under which a sealed page goes sparse
+	chunkBytesOH = 64           // Go object overhead per chunk, for Stats
 )
 
 type chunk struct {
@@ -52,9 +55,43 @@ type chunk struct {
 	sealed atomic.Bool  // no longer appended to
 }
 
+// page holds the entries of pageSize consecutive seqs: all of them (dense,
+// offs nil) or only those alive when it was made sparse (offs sorted, the
+// positions in the page of the entries in e). A sparse page never gains
+// entries: it is made from a sealed page.
 type page struct {
-	e    [pageSize]atomic.Uint64
+	e    []atomic.Uint64
+	offs []uint16
 	live atomic.Int32
+}
+
+func newDensePage() *page { return &page{e: make([]atomic.Uint64, pageSize)} }
+
+func (p *page) bytes() int64 {
+	if p.offs == nil {
+		return pageBytes
+	}
+	return int64(len(p.e))*10 + 64
+}
+
+// slot returns the entry word of position i, or nil if a sparse page lacks it.
+func (p *page) slot(i uint64) *atomic.Uint64 {
+	if p.offs == nil {
+		return &p.e[i]
+	}
+	lo, hi := 0, len(p.offs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if uint64(p.offs[m]) < i {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(p.offs) && uint64(p.offs[lo]) == i {
+		return &p.e[lo]
+	}
+	return nil
 }
 
 func packEntry(id uint32, off int, refs int) uint64 {
@@ -199,23 +236,27 @@ func (s *rowStore) append(row []byte, refs int) uint64 {
 	pd := s.pages.Load()
 	p := pd.get(pn)
 	if p == nil {
-		p = new(page)
+		p = newDensePage()
 		s.pages.Store(dirAppend(pd, pn, p))
 		s.bytes.Add(pageBytes)
 	}
 	p.live.Add(1)
-	p.e[seq&pageMask].Store(packEntry(c.id, lenOff, refs))
+	p.e[seq&pageMask].Store(packEntry(c.id, lenOff, refs)) // the newest page is dense
 	s.rows.Add(1)
 	return seq
 }
 
-// entry returns the entry of seq (0 when absent or dead).
-func (s *rowStore) entry(seq uint64) (*page, uint64) {
+// entry returns the entry word of seq and its value (nil, 0 when absent).
+func (s *rowStore) entry(seq uint64) (*atomic.Uint64, uint64) {
 	p := s.pages.Load().get(seq >> pageShift)
 	if p == nil {
 		return nil, 0
 	}
-	return p, p.e[seq&pageMask].Load()
+	w := p.slot(seq & pageMask)
+	if w == nil {
+		return nil, 0
+	}
+	return w, w.Load()
 }
 
 // get returns the bytes of row seq, or nil if it is no longer stored.
@@ -241,26 +282,27 @@ func (s *rowStore) get(seq uint64) []byte {
 
 // addRef adds a reference to live row seq (AddIndex backfill). evictMu held.
 func (s *rowStore) addRef(seq uint64) {
-	p, e := s.entry(seq)
+	w, e := s.entry(seq)
 	if entryRefs(e) == 0 || entryRefs(e) == 0xff {
 		panic("storage: addRef on a dead or saturated row")
 	}
-	p.e[seq&pageMask].Store(e + 1)
+	w.Store(e + 1)
 }
 
 // release drops one reference to row seq; the last one kills the row. evictMu held.
 func (s *rowStore) release(seq uint64) {
-	p, e := s.entry(seq)
+	w, e := s.entry(seq)
 	refs := entryRefs(e)
 	if refs == 0 {
 		return
 	}
 	if refs > 1 {
-		p.e[seq&pageMask].Store(e - 1)
+		w.Store(e - 1)
 		return
 	}
+	p := s.pages.Load().get(seq >> pageShift)
 	c := s.chunks.Load().get(uint64(entryChunk(e)))
-	p.e[seq&pageMask].Store(0)
+	w.Store(0)
 	s.rows.Add(-1)
 	if c != nil {
 		n, _ := binary.Uvarint(c.buf[entryOff(e):])
@@ -302,7 +344,7 @@ func (s *rowStore) sweep() {
 		sealed := (pn+1)<<pageShift <= s.next // every seq of the page assigned
 		if p := pd.get(pn); p != nil && sealed && p.live.Load() == 0 {
 			pd.slots[pn-pd.base].Store(nil)
-			s.bytes.Add(-pageBytes)
+			s.bytes.Add(-p.bytes())
 		}
 	}
 	s.deadChunks = s.deadChunks[:0]
@@ -335,18 +377,47 @@ func (s *rowStore) compact() {
 			lenOff := off + n
 			rl, m := binary.Uvarint(c.buf[lenOff:])
 			size := n + m + int(rl)
-			p, e := s.entry(seq)
+			w, e := s.entry(seq)
 			if entryRefs(e) > 0 && entryChunk(e) == c.id && entryOff(e) == lenOff {
 				row := c.buf[lenOff+m : lenOff+m+int(rl)]
 				nc, noff := s.place(size)
 				nl := writeRecord(nc, noff, seq, row)
 				nc.live.Add(int64(size))
-				p.e[seq&pageMask].Store(packEntry(nc.id, nl, entryRefs(e)))
+				w.Store(packEntry(nc.id, nl, entryRefs(e)))
 				c.live.Add(-int64(size))
 			}
 			off += size
 		}
 		s.dropChunk(c.id)
+	}
+	s.sparsify()
+}
+
+// sparsify rewrites the sealed dense pages that are mostly dead as sparse
+// pages. A reader still holding the dense page reads entries that no longer
+// change: at worst it finds a row that just died, or a moved row's old
+// chunk gone, and then reloads the entry. mu and evictMu held.
+func (s *rowStore) sparsify() {
+	pd := s.pages.Load()
+	for i := 0; i < pd.n; i++ {
+		p := pd.slots[i].Load()
+		pn := pd.base + uint64(i)
+		if p == nil || p.offs != nil || (pn+1)<<pageShift > s.next || p.live.Load() >= sparseBelow {
+			continue
+		}
+		np := &page{}
+		for j := range p.e {
+			if e := p.e[j].Load(); entryRefs(e) > 0 {
+				np.offs = append(np.offs, uint16(j))
+			}
+		}
+		np.e = make([]atomic.Uint64, len(np.offs))
+		for k, j := range np.offs {
+			np.e[k].Store(p.e[j].Load())
+		}
+		np.live.Store(int32(len(np.offs)))
+		pd.slots[i].Store(np)
+		s.bytes.Add(np.bytes() - p.bytes())
 	}
 }
 
@@ -359,11 +430,15 @@ func (s *rowStore) each(fn func(seq uint64, row []byte)) {
 			continue
 		}
 		pn := pd.base + uint64(i)
-		for j := 0; j < pageSize; j++ {
-			seq := pn<<pageShift | uint64(j)
+		for j := range p.e {
+			off := uint64(j)
+			if p.offs != nil {
+				off = uint64(p.offs[j])
+			}
 			if entryRefs(p.e[j].Load()) == 0 {
 				continue
 			}
+			seq := pn<<pageShift | off
 			if row := s.get(seq); row != nil {
 				fn(seq, row)
 			}

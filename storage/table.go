@@ -65,7 +65,8 @@ type Table interface {
 	// Scan calls fn for the rows of index idx whose KEY values equal key, newest first by (ts desc, seq desc),
 	// starting at the newest row with ts <= maxTS, skipping rows that the index's TTL has expired as of
 	// now (ms since epoch); fn returns false to stop. Readers take no lock and may run concurrently with Put.
-	// row is the stored encoding (read it with a Decoder); it is never modified, and must not be.
+	// row is the stored encoding (read it with a Decoder); it stays valid after fn returns (callers may keep
+	// it) and is never modified, so it must not be modified either.
 	Scan(idx int, key []types.Value, maxTS int64, now int64, fn func(ts int64, seq uint64, row []byte) bool) error
 	// Decoder returns a decoder of this table's rows reading only the wanted columns (nil = all).
 	// It panics if a wanted column is outside the schema (a caller's bug).

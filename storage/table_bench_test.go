@@ -3,6 +3,7 @@ package storage_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -57,10 +58,12 @@ func BenchmarkPut(b *testing.B) {
 					b.Fatal(err)
 				}
 				keys := userKeys(100000)
+				rand.New(rand.NewPCG(1, 2)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
 				row := benchRow(keys[0], 0)
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
+					// Keys in a random (but repeating) order, ts increasing.
 					row[0], row[1], row[3] = keys[i%len(keys)], types.TimestampValue(int64(i)), types.Int64Value(int64(i%1000))
 					if _, err := tb.Put(row); err != nil {
 						b.Fatal(err)
@@ -156,4 +159,39 @@ func BenchmarkBytesPerRow(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDisk measures the Pebble disk table: Put (without fsync) and a
+// scan of the newest 100 rows of a key holding 1,000.
+func BenchmarkDisk(b *testing.B) {
+	tb, err := storage.OpenDiskTable(b.TempDir(), benchSchema, benchIndex, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tb.Close()
+	keys := userKeys(100)
+	for i := 0; i < 100_000; i++ {
+		if _, err := tb.Put(benchRow(keys[i%len(keys)], int64(i/len(keys)))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("Put", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := tb.Put(benchRow(keys[i%len(keys)], int64(1000+i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Scan/newest=100", func(b *testing.B) {
+		key := []types.Value{keys[17]}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c := 0
+			if err := tb.Scan(0, key, 999, 0, func(int64, uint64, []byte) bool { c++; return c < 100 }); err != nil || c != 100 {
+				b.Fatal(err, c)
+			}
+			sink += int64(c)
+		}
+	})
 }

@@ -1,0 +1,55 @@
+// Package storage is Sundial's online storage: the row codec, tables and
+// their indexes, TTL eviction, Pebble disk tables, the write-ahead log and
+// snapshots.
+// It imports types and nothing else of ours; the lead converts planner
+// indexes into IndexSpec.
+//
+// # Rows
+//
+// A row is encoded once when it is stored (codec.go: NULL bitmap, fixed-width
+// section, string offsets) and read column by column with a Decoder, which
+// decodes only what a plan needs and never panics on corrupt bytes.
+//
+// # Memory tables
+//
+// NewMemTable keeps each row once in a row store (rowstore.go: 64 KiB chunks
+// and a seq-indexed directory) and, per index, a double-layer skiplist:
+//
+//   - layer one (keys.go): the index is split into segments by hash of the
+//     encoded KEY (key.go: collision-free across kinds, NULL equal to NULL);
+//     each segment maps keys to entries in a github.com/huandu/skiplist, read
+//     under the segment's read lock, written under its write lock;
+//   - layer two (layer2.go, package storage/skiplist): per key, Sundial's
+//     arena skiplist of (ts, seq), newest first, nodes allocated from the
+//     segment's arena and linked by 32-bit offsets (about 25 bytes a row);
+//     readers walk it without locks while one writer (Put holds the segment's
+//     mutex) inserts, rows arriving in ts order taking an O(1) fast path.
+//
+// BenchmarkBytesPerRow compares layer two against one huandu list per key
+// (the reference implementation behind the same timeList interface).
+//
+// # TTL
+//
+// ttl.go gives the four TTL types their exact OpenMLDB meaning. Expired rows
+// are invisible to Scan at once; Evict (run periodically by StartCollector)
+// cuts them from the lists without blocking readers, releases rows no index
+// holds any more, drops emptied chunks and pages, moves the survivors of
+// mostly dead chunks, and copies a segment's lists into a fresh arena when
+// half of it is garbage, so memory stays flat under a steady stream.
+//
+// # Disk tables, WAL, snapshots
+//
+// OpenDiskTable (disktable.go) is the same Table over a Pebble database:
+// index entries keyed index id | key | ^ts | ^seq, each carrying its row, so
+// a scan is one seek and a forward walk. OpenWAL (wal.go) is the write-ahead
+// log: Append returns once the record is fsync'd (Pebble groups concurrent
+// appends into one fsync), Replay and ReplayFrom read it back, Truncate drops
+// what a snapshot holds. WriteSnapshot / ReadSnapshot / Restore
+// (snapshot.go) write a table's live rows with the WAL position they cover
+// and rebuild a table from a snapshot plus the log after it.
+//
+// # Testing
+//
+// storage/tabletest is the behaviour every Table must have; each
+// implementation runs it.
+package storage
