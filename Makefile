@@ -10,9 +10,9 @@ BIN    := bin/sundial
 build:
 	$(GO) build -o $(BIN) ./cmd/sundial
 
-## run: build, then start the interactive SQL shell (later: the server)
+## run: build, then start the server (REST on :8080, data in ./sundial-data)
 run: build
-	./$(BIN) sql
+	./$(BIN) server
 
 ## test: fail on unformatted Go files, then go vet and go test over every package
 test:

@@ -51,6 +51,14 @@ func (inst *Instance) storeOf(t *planner.Table) (storage.Table, error) {
 	return st, nil
 }
 
+// StoreIfExists returns a table's online store if one was created (metrics use it).
+func (inst *Instance) StoreIfExists(t *planner.Table) (storage.Table, bool) {
+	inst.mu.RLock()
+	defer inst.mu.RUnlock()
+	st, ok := inst.stores[batch.SourceKey(t.DB, t.Name)]
+	return st, ok
+}
+
 // Stored implements online.Tables.
 func (inst *Instance) Stored(t *planner.Table) (storage.Table, error) { return inst.storeOf(t) }
 
@@ -200,7 +208,9 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 		if err := st.AddIndex(indexSpec(t, ix)); err != nil {
 			return fmt.Errorf("table %s: creating index %s: %w", t.Name, ix.Name, err)
 		}
+		s.inst.mu.Lock() // storeOf reads t.Indexes under the same lock
 		t.Indexes = append(t.Indexes, ix)
+		s.inst.mu.Unlock()
 		return nil
 	}
 	visit = func(n planner.Node) error {
@@ -261,9 +271,9 @@ func (s *Session) Request(db, name string, rows [][]types.Value) (types.Schema, 
 	if db == "" {
 		db = s.DB
 	}
-	s.inst.mu.Lock()
+	s.inst.mu.RLock()
 	d, ok := s.inst.deployments[strings.ToLower(db+"."+name)]
-	s.inst.mu.Unlock()
+	s.inst.mu.RUnlock()
 	if !ok {
 		return nil, nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", name, db)
 	}
@@ -284,13 +294,27 @@ func (s *Session) Deployment(db, name string) (*online.Deployment, bool) {
 	if db == "" {
 		db = s.DB
 	}
-	s.inst.mu.Lock()
-	defer s.inst.mu.Unlock()
+	s.inst.mu.RLock()
+	defer s.inst.mu.RUnlock()
 	d, ok := s.inst.deployments[strings.ToLower(db+"."+name)]
 	if !ok {
 		return nil, false
 	}
 	return d.dep, true
+}
+
+// DeploymentSQL returns the canonical text of a deployment's query.
+func (s *Session) DeploymentSQL(db, name string) (string, bool) {
+	if db == "" {
+		db = s.DB
+	}
+	s.inst.mu.RLock()
+	defer s.inst.mu.RUnlock()
+	d, ok := s.inst.deployments[strings.ToLower(db+"."+name)]
+	if !ok {
+		return "", false
+	}
+	return d.text, true
 }
 
 func (s *Session) showDeployments(one string) (*Result, error) {
@@ -449,6 +473,18 @@ func (s *Session) InsertRows(db, name string, rows [][]types.Value) error {
 				return planner.Errorf(planner.ErrType, "table %s, row %d: column %s is %s, got %s", t.Name, ri+1, f.Name, f.Kind, v.Kind)
 			}
 			b.Cols[i].Append(v)
+		}
+	}
+	// The store refuses a NULL time: check every row first, so that a bad row stores nothing.
+	for _, ix := range t.Indexes {
+		if ix.TS == "" {
+			continue
+		}
+		c := t.Schema.Index(ix.TS)
+		for r := 0; r < b.Len(); r++ {
+			if b.Cols[c].IsNull(r) {
+				return planner.Errorf(planner.ErrType, "table %s, row %d: column %s is the time column of index %s and cannot be NULL", t.Name, r+1, ix.TS, ix.Name)
+			}
 		}
 	}
 	if err := s.putRows(t, b); err != nil {

@@ -36,7 +36,7 @@ var (
 // Instance is the state sessions share: the catalog and the tables' data.
 type Instance struct {
 	Catalog     *planner.MemCatalog
-	mu          sync.Mutex
+	mu          sync.RWMutex
 	data        map[string]*tableData    // batch.SourceKey → offline data (inserted rows, bound files)
 	stores      map[string]storage.Table // batch.SourceKey → online store
 	deployments map[string]*deployment   // "db.name" (lower-case) → deployment
@@ -138,6 +138,10 @@ func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 		}
 		s.inst.mu.Lock()
 		delete(s.inst.data, batch.SourceKey(db, st.Table.Name))
+		if old, ok := s.inst.stores[batch.SourceKey(db, st.Table.Name)]; ok {
+			old.Close()
+			delete(s.inst.stores, batch.SourceKey(db, st.Table.Name))
+		}
 		s.inst.mu.Unlock()
 		return &Result{Msg: "Drop table success"}, nil
 	case *sql.Show:

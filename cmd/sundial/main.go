@@ -137,7 +137,7 @@ func usage(w io.Writer) {
 	b.WriteString("Sundial is a SQL feature engine: the same windowed SQL backfills training data\nand serves features online.\n\n")
 	b.WriteString("Usage:\n\n\tsundial [-log-level LEVEL] <command> [flags] [arguments]\n\nCommands:\n\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "\t%-10s%s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "\t%-13s%s\n", c.name, c.summary)
 	}
 	b.WriteString("\nGlobal flags:\n\n\t-log-level LEVEL\n\t\tlevel of the logs on standard error: debug, info, warn or error (default warn)\n")
 	b.WriteString("\nRun 'sundial help <command>' for the flags of a command.\n")

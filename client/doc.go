@@ -1,0 +1,14 @@
+// Package client is a Go client of Sundial's REST API (package server, run
+// by 'sundial server'): Insert rows, Request features from a deployment, run
+// SQL, list Databases, Tables and Deployments, check Health.
+//
+//	c := client.New("http://127.0.0.1:8080", nil)
+//	_, err := c.SQL(ctx, "db", "CREATE TABLE t (k string, ts timestamp, v double, INDEX(KEY=k, TS=ts))", "")
+//	err = c.Insert(ctx, "db", "t", [][]any{{"a", 1000, 1.5}})
+//	f, err := c.Request(ctx, "db", "features", [][]any{{"a", 2000, 2.5}})
+//
+// A failed call returns an *Error carrying the HTTP status and the server's
+// code and msg (which names the field at fault). Values come back as decoded
+// by encoding/json with UseNumber: json.Number, string, bool or nil. The
+// client depends on nothing of Sundial's engine.
+package client

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"math"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sundialdb/sundial/types"
+)
+
+// Responses are written by appending to a pooled byte slice: values go out
+// without reflection (the hot path of a feature request).
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 1<<20 {
+		return // do not keep large buffers alive
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+// appendValue appends v as a JSON value: numbers for the numeric kinds and
+// timestamps (milliseconds since the epoch), "YYYY-MM-DD" for dates, null
+// for NULL and for floating-point values JSON cannot write (NaN, ±Inf).
+func appendValue(b []byte, v types.Value) []byte {
+	if v.Null {
+		return append(b, "null"...)
+	}
+	switch v.Kind {
+	case types.Bool:
+		if v.I != 0 {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case types.Int16, types.Int32, types.Int64, types.Timestamp:
+		return strconv.AppendInt(b, v.I, 10)
+	case types.Float:
+		return appendFloat(b, v.F, 32)
+	case types.Double:
+		return appendFloat(b, v.F, 64)
+	case types.String:
+		return appendString(b, v.S)
+	case types.Date:
+		b = append(b, '"')
+		b = time.Unix(v.I*86400, 0).UTC().AppendFormat(b, "2006-01-02")
+		return append(b, '"')
+	}
+	return append(b, "null"...)
+}
+
+// appendFloat writes f as encoding/json does: the shortest representation
+// that reads back to the same bits, in exponent form only for very small or
+// very large magnitudes.
+func appendFloat(b []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	return strconv.AppendFloat(b, f, format, -1, bits)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
+// escaped (as encoding/json does); no HTML escaping.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// OpenMLDB's names of the types, in the three places its APIServer writes them.
+
+// queryTypeName is the type in the schema of a query result (POST /dbs/{db}).
+func queryTypeName(k types.Kind) string {
+	switch k {
+	case types.Bool:
+		return "Bool"
+	case types.Int16:
+		return "Int16"
+	case types.Int32:
+		return "Int32"
+	case types.Int64:
+		return "Int64"
+	case types.Float:
+		return "Float"
+	case types.Double:
+		return "Double"
+	case types.String:
+		return "String"
+	case types.Date:
+		return "Date"
+	case types.Timestamp:
+		return "Timestamp"
+	case types.Null:
+		return "Null"
+	}
+	return "Unknown"
+}
+
+// deploymentTypeName is the type in a deployment's schemas (need_schema,
+// GET /dbs/{db}/deployments/{name}).
+func deploymentTypeName(k types.Kind) string {
+	switch k {
+	case types.Bool:
+		return "bool"
+	case types.Int16:
+		return "int16"
+	case types.Int32:
+		return "int32"
+	case types.Int64:
+		return "int64"
+	case types.Float:
+		return "float"
+	case types.Double:
+		return "double"
+	case types.String:
+		return "string"
+	case types.Date:
+		return "date"
+	case types.Timestamp:
+		return "timestamp"
+	}
+	return "unknownType"
+}
+
+// columnTypeName is the data_type of a table column (GET /dbs/{db}/tables).
+func columnTypeName(k types.Kind) string {
+	switch k {
+	case types.Bool:
+		return "kBool"
+	case types.Int16:
+		return "kSmallInt"
+	case types.Int32:
+		return "kInt"
+	case types.Int64:
+		return "kBigInt"
+	case types.Float:
+		return "kFloat"
+	case types.Double:
+		return "kDouble"
+	case types.String:
+		return "kVarchar"
+	case types.Date:
+		return "kDate"
+	case types.Timestamp:
+		return "kTimestamp"
+	}
+	return "kUnknown"
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sundialdb/sundial/session"
+)
+
+// latencyBuckets spans 50µs to 10s: feature requests live at the low end,
+// SQL (batch queries, LOAD DATA) at the high end.
+var latencyBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// metrics are the server's Prometheus metrics, in a registry of their own
+// (so that several servers can live in one process, as in tests).
+type metrics struct {
+	reg *prometheus.Registry
+
+	httpRequests *prometheus.CounterVec   // route, code
+	httpDuration *prometheus.HistogramVec // route
+
+	depRequests *prometheus.CounterVec   // db, deployment
+	depErrors   *prometheus.CounterVec   // db, deployment
+	depRows     *prometheus.CounterVec   // db, deployment
+	depDuration *prometheus.HistogramVec // db, deployment
+
+	inserted *prometheus.CounterVec // db, table
+}
+
+func newMetrics(inst *session.Instance) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sundial_http_requests_total",
+		Help: "HTTP requests served, by route pattern and status code.",
+	}, []string{"route", "code"})
+	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "sundial_http_request_duration_seconds",
+		Help:    "Time to serve an HTTP request (read, decode, run, write), by route pattern.",
+		Buckets: latencyBuckets,
+	}, []string{"route"})
+	m.depRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sundial_deployment_requests_total",
+		Help: "Feature requests to a deployment (POST /dbs/{db}/deployments/{name}).",
+	}, []string{"db", "deployment"})
+	m.depErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sundial_deployment_errors_total",
+		Help: "Feature requests to a deployment that failed (bad input or an execution error).",
+	}, []string{"db", "deployment"})
+	m.depRows = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sundial_deployment_request_rows_total",
+		Help: "Request rows answered by a deployment (a request may carry several).",
+	}, []string{"db", "deployment"})
+	m.depDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "sundial_deployment_request_duration_seconds",
+		Help:    "Time to answer a feature request, from the body read to the response written.",
+		Buckets: latencyBuckets,
+	}, []string{"db", "deployment"})
+	m.inserted = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sundial_rows_inserted_total",
+		Help: "Rows inserted through PUT /dbs/{db}/tables/{table}.",
+	}, []string{"db", "table"})
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.depRequests, m.depErrors, m.depRows, m.depDuration, m.inserted,
+		&storeCollector{inst: inst},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// storeCollector reports each table's rows and bytes from its online store
+// (storage.Table.Stats) at scrape time.
+type storeCollector struct {
+	inst *session.Instance
+}
+
+var (
+	tableRowsDesc = prometheus.NewDesc("sundial_table_rows",
+		"Rows held by a table's online store.", []string{"db", "table"}, nil)
+	tableBytesDesc = prometheus.NewDesc("sundial_table_bytes",
+		"Bytes held by a table's online store (index arenas, row chunks, row directory).", []string{"db", "table"}, nil)
+)
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- tableRowsDesc
+	ch <- tableBytesDesc
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	cat := c.inst.Catalog
+	for _, db := range cat.Databases() {
+		tables, err := cat.Tables(db)
+		if err != nil {
+			continue
+		}
+		for _, t := range tables {
+			st, err := c.inst.Stored(t)
+			if err != nil {
+				continue
+			}
+			s := st.Stats()
+			name := strings.ToLower(t.Name)
+			ch <- prometheus.MustNewConstMetric(tableRowsDesc, prometheus.GaugeValue, float64(s.Rows), db, name)
+			ch <- prometheus.MustNewConstMetric(tableBytesDesc, prometheus.GaugeValue, float64(s.Bytes), db, name)
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sundialdb/sundial/session"
+)
+
+// Defaults of Config (and of the flags of 'sundial server').
+const (
+	DefaultAddr            = ":8080"
+	DefaultDataDir         = "./sundial-data"
+	DefaultMaxBody         = 16 << 20
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config configures a Server. The zero value of each field means its default.
+type Config struct {
+	// DataDir is the instance's data directory, created by Open.
+	DataDir string
+	// MaxBody is the largest request body accepted, in bytes; a larger one
+	// gets 413 before it is read.
+	MaxBody int64
+	// ShutdownTimeout bounds how long Serve waits for requests in flight
+	// once its context is done.
+	ShutdownTimeout time.Duration
+	// Logger receives request logs (at debug) and server errors; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Recover, when set, is called by Open once the data directory exists and
+	// before any request is served, to restore the instance from what the
+	// directory holds (the WAL and snapshots, once storage writes them). An
+	// error fails Open.
+	Recover func(inst *session.Instance, dataDir string) error
+}
+
+func (c *Config) fill() {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Server serves the REST API of one instance. It is an http.Handler.
+type Server struct {
+	cfg  Config
+	inst *session.Instance
+	log  *slog.Logger
+	mux  *http.ServeMux
+	m    *metrics
+}
+
+// Open prepares a server on the data directory of cfg: it creates the
+// directory, makes an empty instance and runs the recovery hook.
+func Open(cfg Config) (*Server, error) {
+	cfg.fill()
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	inst := session.NewInstance()
+	if cfg.Recover != nil {
+		if err := cfg.Recover(inst, cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("recovering %s: %w", cfg.DataDir, err)
+		}
+	}
+	return New(inst, cfg), nil
+}
+
+// New returns a server of an existing instance (cfg.DataDir and
+// cfg.Recover are not used): for tests and for embedding.
+func New(inst *session.Instance, cfg Config) *Server {
+	cfg.fill()
+	s := &Server{cfg: cfg, inst: inst, log: cfg.Logger, mux: http.NewServeMux(), m: newMetrics(inst)}
+	s.routes()
+	return s
+}
+
+// Instance is the instance the server serves.
+func (s *Server) Instance() *session.Instance { return s.inst }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /dbs", s.listDatabases)
+	s.mux.HandleFunc("POST /dbs/{db}", s.runSQL)
+	s.mux.HandleFunc("GET /dbs/{db}/tables", s.listTables)
+	s.mux.HandleFunc("GET /dbs/{db}/tables/{table}", s.getTable)
+	s.mux.HandleFunc("PUT /dbs/{db}/tables/{table}", s.putRows)
+	s.mux.HandleFunc("GET /dbs/{db}/deployments", s.listDeployments)
+	s.mux.HandleFunc("GET /dbs/{db}/deployments/{name}", s.getDeployment)
+	s.mux.HandleFunc("POST /dbs/{db}/deployments/{name}", s.request)
+	s.mux.HandleFunc("POST /refresh", s.health) // OpenMLDB's catalog refresh: nothing to refresh here
+}
+
+// ServeHTTP routes a request, counts and times it, logs it at debug, turns
+// a panic into a 500 and the router's plain-text 404/405 into JSON.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, r: r, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeError(rec, fmt.Errorf("internal error: %v", p))
+			}
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.m.httpRequests.WithLabelValues(route, statusText(rec.status)).Inc()
+		s.m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "duration", d, "remote", r.RemoteAddr)
+		}
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 400:
+		return "400"
+	case 404:
+		return "404"
+	}
+	return strconv.Itoa(code)
+}
+
+// recorder remembers the status and size of a response, and replaces the
+// router's own plain-text errors (no route, method not allowed) by JSON.
+type recorder struct {
+	http.ResponseWriter
+	r       *http.Request
+	status  int
+	bytes   int
+	wrote   bool
+	swallow bool // the router's plain-text body is being dropped
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	w.status = code
+	if w.r.Pattern == "" && code >= 400 {
+		// No handler of ours ran: the router is answering 404 or 405.
+		w.swallow = true
+		h := w.Header()
+		h.Del("X-Content-Type-Options")
+		msg := fmt.Sprintf("no route for %s %s", w.r.Method, w.r.URL.Path)
+		if code == http.StatusMethodNotAllowed {
+			msg = fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", w.r.Method, w.r.URL.Path, h.Get("Allow"))
+		}
+		b := appendErrorBody(nil, code, msg)
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.ResponseWriter.WriteHeader(code)
+		n, _ := w.ResponseWriter.Write(b)
+		w.bytes += n
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.swallow {
+		return len(p), nil
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully:
+// it stops accepting connections and waits up to cfg.ShutdownTimeout for
+// requests in flight. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if err != nil {
+		hs.Close()
+		err = fmt.Errorf("shutdown: %w", err)
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
