@@ -23,6 +23,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-## fuzz: fuzz the SQL parser for two minutes
+## fuzz: fuzz the SQL parser for two minutes and the REST request decoder for one
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=2m ./sql
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeRequest -fuzztime=1m ./server

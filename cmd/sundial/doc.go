@@ -8,18 +8,19 @@
 //
 // Commands:
 //
-//	sql       interactive SQL shell; or run statements from -e, -f or a
-//	          non-terminal standard input
-//	parse     parse a script and print each statement in canonical form (a
-//	          linter for files of thousands of statements)
-//	version   print the version
-//	help      print usage, or the flags of one command
+//	sql          interactive SQL shell; or run statements from -e, -f or a
+//	             non-terminal standard input (through a session: runner.go)
+//	batch        compute features over Parquet/CSV files, in memory or out of core
+//	server       serve the REST API over an embedded instance
+//	verify       compare online answers with the batch features, bit for bit
+//	conformance  run OpenMLDB-format cases in batch and/or request mode
+//	parse        parse a script and print each statement in canonical form (a
+//	             linter for files of thousands of statements)
+//	version      print the version
+//	help         print usage, or the flags of one command
 //
-// Until the executor exists, "running" a statement in the shell means
-// printing its canonical form (see sql.Format); the runner interface in
-// runner.go is where an executor plugs in.
-//
-// Exit status: 0 on success, 1 when a statement failed (after all of them
-// were processed), 2 on a usage error. Logs go to standard error through
-// log/slog; -log-level sets the level (debug, info, warn, error).
+// Exit status: 0 on success, 1 when a statement or the command's work failed
+// (after all statements were processed), 2 on a usage error. Logs go to
+// standard error through log/slog; -log-level sets the level (debug, info,
+// warn, error).
 package main
