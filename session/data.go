@@ -73,18 +73,7 @@ func (s *Session) insert(st *sql.Insert) (*Result, error) {
 	if err := s.putRows(t, b); err != nil {
 		return nil, err
 	}
-	s.inst.mu.Lock()
-	defer s.inst.mu.Unlock()
-	d := s.inst.tableData(t)
-	if d.mem == nil {
-		d.mem = b
-	} else {
-		for i, c := range b.Cols {
-			for r := 0; r < c.Len(); r++ {
-				d.mem.Cols[i].Append(c.Value(r))
-			}
-		}
-	}
+	s.inst.appendMem(t, b)
 	return &Result{Msg: fmt.Sprintf("%d rows inserted", len(st.Rows))}, nil
 }
 
@@ -557,21 +546,24 @@ func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
 			return planner.Errorf(planner.ErrType, "table %s: column %s is %s, rows have %s", t.Name, t.Schema[i].Name, t.Schema[i].Kind, c.Kind)
 		}
 	}
-	s.inst.mu.Lock()
-	defer s.inst.mu.Unlock()
-	d := s.inst.tableData(t)
+	s.inst.appendMem(t, rows)
+	return nil
+}
+
+// appendMem appends rows to a table's in-memory data (what batch queries and
+// previews read besides bound files).
+func (inst *Instance) appendMem(t *planner.Table, rows *types.Batch) {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	d := inst.tableData(t)
 	if d.mem == nil {
-		d.mem = &types.Batch{Schema: t.Schema}
-		for _, f := range t.Schema {
-			d.mem.Cols = append(d.mem.Cols, types.NewColumn(f.Kind, rows.Len()))
-		}
+		d.mem = emptyBatchOf(t.Schema)
 	}
 	for i, c := range rows.Cols {
 		for r := 0; r < c.Len(); r++ {
 			d.mem.Cols[i].Append(c.Value(r))
 		}
 	}
-	return nil
 }
 
 // Table returns the catalog table a name resolves to in this session.

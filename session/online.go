@@ -119,17 +119,7 @@ func (s *Session) loadOnline(t *planner.Table, pattern string, opts files.ReadOp
 		if err := s.putRows(t, b); err != nil {
 			return n, err
 		}
-		s.inst.mu.Lock()
-		d := s.inst.tableData(t)
-		if d.mem == nil {
-			d.mem = emptyBatchOf(t.Schema)
-		}
-		for i, c := range b.Cols {
-			for r := 0; r < c.Len(); r++ {
-				d.mem.Cols[i].Append(c.Value(r))
-			}
-		}
-		s.inst.mu.Unlock()
+		s.inst.appendMem(t, b)
 		n += b.Len()
 	}
 }
@@ -490,17 +480,7 @@ func (s *Session) InsertRows(db, name string, rows [][]types.Value) error {
 	if err := s.putRows(t, b); err != nil {
 		return err
 	}
-	s.inst.mu.Lock()
-	defer s.inst.mu.Unlock()
-	d := s.inst.tableData(t)
-	if d.mem == nil {
-		d.mem = emptyBatchOf(t.Schema)
-	}
-	for i, c := range b.Cols {
-		for r := 0; r < c.Len(); r++ {
-			d.mem.Cols[i].Append(c.Value(r))
-		}
-	}
+	s.inst.appendMem(t, b)
 	return nil
 }
 

@@ -127,3 +127,17 @@ func Compare(a, b Value) int {
 	}
 	return 0
 }
+
+// CompareNullsFirst is Compare with NULL ordered before every value (and
+// equal to NULL): the order of ORDER BY and of LAST JOIN ... ORDER BY.
+func CompareNullsFirst(a, b Value) int {
+	switch {
+	case a.Null && b.Null:
+		return 0
+	case a.Null:
+		return -1
+	case b.Null:
+		return 1
+	}
+	return Compare(a, b)
+}

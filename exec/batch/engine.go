@@ -213,7 +213,7 @@ func (e *Engine) sort(s *planner.Sort, in *types.Batch) (*types.Batch, error) {
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		for i := range keys {
-			c := compareNullsFirst(vals[a][i], vals[b][i])
+			c := types.CompareNullsFirst(vals[a][i], vals[b][i])
 			if s.Desc[i] {
 				c = -c
 			}
@@ -226,17 +226,6 @@ func (e *Engine) sort(s *planner.Sort, in *types.Batch) (*types.Batch, error) {
 	return take(in, idx), nil
 }
 
-func compareNullsFirst(a, b types.Value) int {
-	switch {
-	case a.Null && b.Null:
-		return 0
-	case a.Null:
-		return -1
-	case b.Null:
-		return 1
-	}
-	return types.Compare(a, b)
-}
 
 func (e *Engine) compileAll(xs []planner.Expr) ([]expr.Evaluator, error) {
 	out := make([]expr.Evaluator, len(xs))

@@ -165,7 +165,7 @@ func (e *Engine) join(pj *planner.Join, l, r *types.Batch) (*types.Batch, error)
 // better reports whether ORDER BY value a beats the best so far b; equal
 // values go to the later row (greater seq), which is visited later.
 func better(a, b types.Value, desc bool) bool {
-	c := compareNullsFirst(a, b)
+	c := types.CompareNullsFirst(a, b)
 	if desc {
 		return c <= 0
 	}

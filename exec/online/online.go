@@ -639,24 +639,13 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 // beats reports whether (v, seq) is a better LAST JOIN match than (b, bseq):
 // a greater ORDER BY value (smaller with DESC), ties to the greater seq.
 func beats(v types.Value, seq uint64, b types.Value, bseq uint64, desc bool) bool {
-	c := compareNullsFirst(v, b)
+	c := types.CompareNullsFirst(v, b)
 	if desc {
 		c = -c
 	}
 	return c > 0 || (c == 0 && seq > bseq)
 }
 
-func compareNullsFirst(a, b types.Value) int {
-	switch {
-	case a.Null && b.Null:
-		return 0
-	case a.Null:
-		return -1
-	case b.Null:
-		return 1
-	}
-	return types.Compare(a, b)
-}
 
 func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
 	out := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
