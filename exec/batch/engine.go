@@ -226,7 +226,6 @@ func (e *Engine) sort(s *planner.Sort, in *types.Batch) (*types.Batch, error) {
 	return take(in, idx), nil
 }
 
-
 func (e *Engine) compileAll(xs []planner.Expr) ([]expr.Evaluator, error) {
 	out := make([]expr.Evaluator, len(xs))
 	for i, x := range xs {

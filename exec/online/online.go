@@ -646,7 +646,6 @@ func beats(v types.Value, seq uint64, b types.Value, bseq uint64, desc bool) boo
 	return c > 0 || (c == 0 && seq > bseq)
 }
 
-
 func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
 	out := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
 	for ci, f := range s.right {
