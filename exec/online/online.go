@@ -236,7 +236,29 @@ type source struct {
 	perm  []int // index key column j takes the request's partition value perm[j]
 	rank  int16 // at equal ts: union sources listed last are earliest, the main table latest
 	dec   *storage.Decoder
-	cols  int // number of columns of the window's input schema
+	cols  int              // number of columns of the window's input schema
+	proj  []expr.Evaluator // the view's projection of a stored row, or nil
+	base  types.Schema     // the stored table's schema
+}
+
+// value returns column ci (of the window's input schema) of a stored row.
+func (s *source) value(row []byte, ci int, scratch *types.Batch) types.Value {
+	if s.proj == nil {
+		return s.dec.Value(row, ci)
+	}
+	if scratch.Cols == nil || len(scratch.Cols) != len(s.base) {
+		scratch.Schema = s.base
+		scratch.Cols = make([]*types.Column, len(s.base))
+		for i, f := range s.base {
+			scratch.Cols[i] = types.NewColumn(f.Kind, 1)
+		}
+	}
+	for i := range s.base {
+		c := scratch.Cols[i]
+		*c = types.Column{Kind: c.Kind}
+		c.Append(s.dec.Value(row, i))
+	}
+	return s.proj[ci].Eval(scratch, 0)
 }
 
 type windowGroup struct {
@@ -264,36 +286,64 @@ type windowStep struct {
 	nIn    int
 }
 
+// view is a stored table seen through an optional row-local projection
+// (FROM (SELECT ... FROM t), UNION (SELECT ... FROM t2)).
+type view struct {
+	scan *planner.Scan
+	proj *planner.Project // nil: the table itself
+}
+
+// peel finds the stored table under a window's input or union source.
+func peel(n planner.Node) (view, bool) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		return view{scan: n}, true
+	case *planner.Project:
+		if s, ok := n.Input.(*planner.Scan); ok {
+			return view{scan: s, proj: n}, true
+		}
+	}
+	return view{}, false
+}
+
+// baseCol maps a column of the view to the table's column it reads unchanged.
+func (v view) baseCol(i int) (int, bool) {
+	if v.proj == nil {
+		return i, true
+	}
+	if i >= len(v.proj.Exprs) {
+		return 0, false
+	}
+	return colOf(v.proj.Exprs[i])
+}
+
 func (c *compiler) window(w *planner.Window) (step, error) {
-	scan, ok := w.Input.(*planner.Scan)
+	mainView, ok := peel(w.Input)
 	if !ok {
-		return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table (a WHERE, a join or a subquery below it)")
+		return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table or a projection of it (a WHERE, a join or an aggregate below it)")
 	}
-	in, err := c.node(scan)
+	in, err := c.node(w.Input)
 	if err != nil {
 		return nil, err
 	}
-	ws := &windowStep{in: in, schema: w.Schema(), nIn: len(scan.Table.Schema)}
-	mainStored, err := c.tables.Stored(scan.Table)
-	if err != nil {
-		return nil, err
-	}
+	nIn := len(w.Input.Schema())
+	ws := &windowStep{in: in, schema: w.Schema(), nIn: nIn}
 	for gi, g := range w.Groups {
 		wg := &windowGroup{plan: g}
-		var keyCols []int
+		var viewKeys []int
 		for _, p := range g.PartitionBy {
 			col, ok := colOf(p)
 			if !ok {
 				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: PARTITION BY %s is not a column: an index needs columns", strings.Join(g.Windows, ", "), p)
 			}
-			keyCols = append(keyCols, col)
+			viewKeys = append(viewKeys, col)
 			ev, err := expr.Compile(p, c.env)
 			if err != nil {
 				return nil, err
 			}
 			wg.keys = append(wg.keys, ev)
 		}
-		tsCol, ok := colOf(g.OrderBy)
+		viewTS, ok := colOf(g.OrderBy)
 		if !ok {
 			return nil, planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column", strings.Join(g.Windows, ", "), g.OrderBy)
 		}
@@ -301,30 +351,54 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			return nil, err
 		}
 		nUnions := int16(len(g.Unions))
-		add := func(t *planner.Table, st storage.Table, rank int16) error {
+		add := func(v view, rank int16) error {
+			t := v.scan.Table
+			st, err := c.tables.Stored(t)
+			if err != nil {
+				return err
+			}
+			// The index is looked up by the table's own columns under the view's.
+			var keyCols []int
+			for _, k := range viewKeys {
+				bc, ok := v.baseCol(k)
+				if !ok {
+					return planner.Errorf(planner.ErrUnsupported, "window %s: PARTITION BY column %d of %s is computed, not a column of the table", strings.Join(g.Windows, ", "), k+1, t.Name)
+				}
+				keyCols = append(keyCols, bc)
+			}
+			tsCol, ok := v.baseCol(viewTS)
+			if !ok {
+				return planner.Errorf(planner.ErrUnsupported, "window %s: the ORDER BY column of %s is computed, not a column of the table", strings.Join(g.Windows, ", "), t.Name)
+			}
 			idx, perm, ok := findIndex(st, keyCols, tsCol)
 			if !ok {
 				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s) and TS=%s (DEPLOY creates it)",
 					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), t.Schema[tsCol].Name)
 			}
-			wg.sources = append(wg.sources, &source{table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: len(scan.Table.Schema)})
+			src := &source{table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema}
+			if v.proj != nil {
+				for _, e := range v.proj.Exprs {
+					ev, err := expr.Compile(e, c.env)
+					if err != nil {
+						return err
+					}
+					src.proj = append(src.proj, ev)
+				}
+			}
+			wg.sources = append(wg.sources, src)
 			return nil
 		}
 		if !g.InstanceNotInWindow {
-			if err := add(scan.Table, mainStored, nUnions); err != nil {
+			if err := add(mainView, nUnions); err != nil {
 				return nil, err
 			}
 		}
 		for ui, u := range g.Unions {
-			us, ok := u.(*planner.Scan)
+			uv, ok := peel(u)
 			if !ok {
-				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: a UNION subquery in a deployment (union a table)", strings.Join(g.Windows, ", "))
+				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: a UNION source that is not a table or a projection of one", strings.Join(g.Windows, ", "))
 			}
-			st, err := c.tables.Stored(us.Table)
-			if err != nil {
-				return nil, err
-			}
-			if err := add(us.Table, st, nUnions-int16(ui)-1); err != nil {
+			if err := add(uv, nUnions-int16(ui)-1); err != nil {
 				return nil, err
 			}
 		}
@@ -459,8 +533,9 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 			continue
 		}
 		col := types.NewColumn(f.Kind, len(rows)+1)
+		var scratch types.Batch
 		for _, h := range rows {
-			col.Append(g.sources[h.src].dec.Value(h.row, ci))
+			col.Append(g.sources[h.src].value(h.row, ci, &scratch))
 		}
 		col.Append(in.Cols[ci].Value(0))
 		hist.Cols = append(hist.Cols, col)
