@@ -151,9 +151,12 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 	var fields []string
 	var windows []string
 	nw := 1 + rng.IntN(2)
+	viaProjection := rng.IntN(4) == 0 // FROM (SELECT ... FROM t1), UNION (SELECT ... FROM t2)
 	for w := 0; w < nw; w++ {
 		spec := ""
-		if withUnion {
+		if withUnion && viaProjection {
+			spec = "UNION (SELECT k, g, ts, v, n, s FROM t2) AS u "
+		} else if withUnion {
 			spec = "UNION t2 "
 		}
 		spec += fmt.Sprintf("PARTITION BY %s ORDER BY ts %s", part, randomFrame(rng))
@@ -166,6 +169,9 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 		}
 	}
 	from := "t1"
+	if viaProjection && !withJoin {
+		from = "(SELECT k, g, ts, v, n, s FROM t1) AS t1"
+	}
 	if withJoin {
 		from = "t1 LAST JOIN r ORDER BY r.rts ON t1.s = r.s"
 		fields = append(fields, "r.w AS rw")
