@@ -734,3 +734,54 @@ func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
 	}
 	return out
 }
+
+// Explain describes how requests are answered: one line per step, naming
+// the index each window and LAST JOIN reads.
+func (d *Deployment) Explain() string {
+	var b strings.Builder
+	var walk func(s step, depth int)
+	walk = func(s step, depth int) {
+		pad := strings.Repeat("  ", depth)
+		switch s := s.(type) {
+		case scanStep:
+			fmt.Fprintf(&b, "%sRequestRow %s (not stored)\n", pad, d.main.Name)
+		case *projectStep:
+			fmt.Fprintf(&b, "%sProjectColumns (%d)\n", pad, len(s.exprs))
+			walk(s.in, depth+1)
+		case *windowStep:
+			for gi, g := range s.groups {
+				var srcs []string
+				for _, src := range g.sources {
+					ix := src.table.Indexes()[src.index]
+					srcs = append(srcs, fmt.Sprintf("index %s (KEY=%s, TS=%s)", ix.Name, colNames(src.table.Schema(), ix.KeyCols), tsName(src.table.Schema(), ix.TSCol)))
+				}
+				var calls []string
+				for _, c := range g.calls {
+					calls = append(calls, c.plan.Func)
+				}
+				fmt.Fprintf(&b, "%sWindowFromIndex group %d: read newest first from %s until every frame is covered; compute %s afresh\n",
+					pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
+			}
+			walk(s.in, depth+1)
+		case *lastJoinStep:
+			ix := s.table.Indexes()[s.index]
+			how := "the latest inserted match"
+			if s.orderIsTS {
+				how = "the first match newest first"
+			} else if s.order != nil {
+				how = "the greatest ORDER BY value among matches"
+			}
+			fmt.Fprintf(&b, "%sLastJoinByIndex index %s (KEY=%s): %s\n", pad, ix.Name, colNames(s.table.Schema(), ix.KeyCols), how)
+			walk(s.left, depth+1)
+		}
+	}
+	walk(d.root, 0)
+	return b.String()
+}
+
+func tsName(s types.Schema, col int) string {
+	if col < 0 {
+		return "(insertion order)"
+	}
+	return s[col].Name
+}
