@@ -41,8 +41,17 @@
 // Each request runs in a fresh session (cheap) whose database is the one of
 // the path, so USE or SET in one SQL request never affects another.
 //
-// Durability: Open creates the data directory and calls Config.Recover, the
-// hook where recovery from the WAL and snapshots will plug in. Until storage
-// writes them, the data is held in memory only and is lost when the server
-// stops.
+// Durability: Open creates the data directory and opens a durable instance
+// on it (session.Instance.Recover; Config.InMemory opts out). Every
+// acknowledged write (the rows of a PUT, an INSERT or an online LOAD DATA;
+// databases created; tables created or dropped; deployments, with the
+// indexes they add, created or dropped) is in the write-ahead log (a Pebble
+// database under DataDir/wal, fsync'd with group commit) before its response
+// is sent, so nothing acknowledged is lost on kill -9. Snapshots
+// (DataDir/snap-<lsn>) are taken every Config.SnapshotEvery log records and
+// by Close, which 'sundial server' calls on SIGTERM or SIGINT once the
+// requests in flight have finished; the log is truncated up to each
+// snapshot. On start the instance loads the newest snapshot and replays the
+// log from its LSN; Recovered reports what was found, and Config.Recover (a
+// hook for tests and embedders) runs after.
 package server

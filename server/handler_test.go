@@ -95,6 +95,9 @@ func TestOpen(t *testing.T) {
 	if err != nil || strings.Join(dbs, ",") != "recovered" {
 		t.Errorf("databases after recovery: %v %v", dbs, err)
 	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	boom := errors.New("boom")
 	if _, err := server.Open(server.Config{DataDir: dir, Recover: func(*session.Instance, string) error { return boom }}); !errors.Is(err, boom) {

@@ -62,6 +62,7 @@ type proc struct {
 	t       testing.TB
 	cmd     *exec.Cmd
 	url     string
+	first   string // the listening line
 	dataDir string
 	c       *client.Client
 	stderr  *os.File
@@ -74,8 +75,14 @@ type proc struct {
 // startServer starts the binary with a fresh data directory and waits for /health.
 func startServer(t testing.TB, extra ...string) *proc {
 	t.Helper()
+	return startServerAt(t, filepath.Join(t.TempDir(), "nested", "data"), extra...)
+}
+
+// startServerAt starts the binary on dataDir (a restart, when it exists) and waits for /health.
+func startServerAt(t testing.TB, dataDir string, extra ...string) *proc {
+	t.Helper()
 	dir := t.TempDir()
-	p := &proc{t: t, dataDir: filepath.Join(dir, "nested", "data"), exited: make(chan struct{})}
+	p := &proc{t: t, dataDir: dataDir, exited: make(chan struct{})}
 	args := append([]string{"server", "--addr", "127.0.0.1:0", "--data", p.dataDir}, extra...)
 	p.cmd = exec.Command(binary, args...)
 	var err error
@@ -121,6 +128,7 @@ func startServer(t testing.TB, extra ...string) *proc {
 	if !strings.HasPrefix(first, prefix) {
 		t.Fatalf("first line %q; stderr:\n%s", first, p.stderrText())
 	}
+	p.first = first
 	p.url, _, _ = strings.Cut(strings.TrimPrefix(first, prefix), " ")
 	p.c = client.New(p.url, nil)
 	deadline := time.Now().Add(10 * time.Second)

@@ -38,9 +38,16 @@ type Config struct {
 	// Logger receives request logs (at debug) and server errors; nil means
 	// slog.Default().
 	Logger *slog.Logger
-	// Recover, when set, is called by Open once the data directory exists and
-	// before any request is served, to restore the instance from what the
-	// directory holds (the WAL and snapshots, once storage writes them). An
+	// InMemory keeps the data in memory only: Open does not make the
+	// instance durable (no WAL, no snapshots), and it is lost when the
+	// server stops.
+	InMemory bool
+	// SnapshotEvery is how many WAL records trigger a snapshot (0:
+	// session.DefaultSnapshotEvery).
+	SnapshotEvery int64
+	// Recover, when set, is called by Open once the data directory exists,
+	// after the instance recovered what the directory holds (the snapshot
+	// and the WAL; unless InMemory) and before any request is served. An
 	// error fails Open.
 	Recover func(inst *session.Instance, dataDir string) error
 }
@@ -67,23 +74,47 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	m    *metrics
+	// recovered is what Open recovered.
+	recovered session.RecoveryStats
 }
 
 // Open prepares a server on the data directory of cfg: it creates the
-// directory, makes an empty instance and runs the recovery hook.
+// directory, opens a durable instance on it (session.Instance.Recover: the
+// newest snapshot, then the WAL's tail; unless cfg.InMemory) and runs the
+// recovery hook. Close flushes it.
 func Open(cfg Config) (*Server, error) {
 	cfg.fill()
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	inst := session.NewInstance()
+	var stats session.RecoveryStats
+	if !cfg.InMemory {
+		var err error
+		if stats, err = inst.Recover(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if cfg.SnapshotEvery > 0 {
+			inst.SetSnapshotEvery(cfg.SnapshotEvery)
+		}
+	}
 	if cfg.Recover != nil {
 		if err := cfg.Recover(inst, cfg.DataDir); err != nil {
+			inst.Close()
 			return nil, fmt.Errorf("recovering %s: %w", cfg.DataDir, err)
 		}
 	}
-	return New(inst, cfg), nil
+	s := New(inst, cfg)
+	s.recovered = stats
+	return s, nil
 }
+
+// Recovered says what Open recovered from the data directory.
+func (s *Server) Recovered() session.RecoveryStats { return s.recovered }
+
+// Close flushes the instance (a last snapshot, then the WAL is closed): call
+// it once Serve has returned. Writes fail afterwards.
+func (s *Server) Close() error { return s.inst.Close() }
 
 // New returns a server of an existing instance (cfg.DataDir and
 // cfg.Recover are not used): for tests and for embedding.

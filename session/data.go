@@ -70,10 +70,9 @@ func (s *Session) insert(st *sql.Insert) (*Result, error) {
 	}
 	// Inserted rows are the table's online data: its store, and the rows
 	// batch queries and previews read.
-	if err := s.putRows(t, b); err != nil {
+	if err := s.storeRows(t, b); err != nil {
 		return nil, err
 	}
-	s.inst.appendMem(t, b)
 	return &Result{Msg: fmt.Sprintf("%d rows inserted", len(st.Rows))}, nil
 }
 

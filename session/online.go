@@ -82,9 +82,10 @@ func indexSpec(t *planner.Table, ix *planner.Index) storage.IndexSpec {
 	return spec
 }
 
-// putRows stores rows in a table's online store (INSERT, LOAD DATA in online mode).
-func (s *Session) putRows(t *planner.Table, rows *types.Batch) error {
-	st, err := s.inst.storeOf(t)
+// putRows stores rows in a table's online store (INSERT, LOAD DATA in online
+// mode, WAL replay): callers go through storeRows, which logs them first.
+func (inst *Instance) putRows(t *planner.Table, rows *types.Batch) error {
+	st, err := inst.storeOf(t)
 	if err != nil {
 		return err
 	}
@@ -116,10 +117,9 @@ func (s *Session) loadOnline(t *planner.Table, pattern string, opts files.ReadOp
 		if err != nil {
 			return n, err
 		}
-		if err := s.putRows(t, b); err != nil {
+		if err := s.storeRows(t, b); err != nil {
 			return n, err
 		}
-		s.inst.appendMem(t, b)
 		n += b.Len()
 	}
 }
@@ -477,11 +477,7 @@ func (s *Session) InsertRows(db, name string, rows [][]types.Value) error {
 			}
 		}
 	}
-	if err := s.putRows(t, b); err != nil {
-		return err
-	}
-	s.inst.appendMem(t, b)
-	return nil
+	return s.storeRows(t, b)
 }
 
 // Databases and Tables list the catalog for the server's GET endpoints.

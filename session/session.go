@@ -1,8 +1,18 @@
 // Package session is one user's connection to a Sundial instance: the current
 // database, the settings (execute_mode, time zone), and the dispatcher that
 // runs each statement: DDL against the catalog, INSERT and LOAD DATA into the
-// tables' data, queries through the batch engine (offline mode). The online
-// engine joins it with the store (issue 4).
+// tables' data, queries through the batch engine (offline mode), deployments
+// and requests through the online engine over the tables' stores.
+//
+// An Instance is in memory (NewInstance) or durable (OpenInstance, or
+// Recover on a new one; see durable.go): a durable instance appends every
+// write to a write-ahead log before applying and acknowledging it — the rows
+// stored by INSERT, InsertRows (the server's PUT) and LOAD DATA in online
+// mode, and, once they succeed, CREATE DATABASE, CREATE/DROP TABLE, DEPLOY (so
+// the indexes it adds) and DROP DEPLOYMENT — takes snapshots of the catalog
+// and of every table's store, and recovers from the newest snapshot and the
+// log's tail. Not durable: files bound by LOAD DATA in offline mode, rows
+// given to AppendRows, indexes created by a request-mode SELECT, settings.
 package session
 
 import (
@@ -40,6 +50,10 @@ type Instance struct {
 	data        map[string]*tableData    // batch.SourceKey → offline data (inserted rows, bound files)
 	stores      map[string]storage.Table // batch.SourceKey → online store
 	deployments map[string]*deployment   // "db.name" (lower-case) → deployment
+	ids         map[string]uint32        // batch.SourceKey → table id (the WAL's name for a table)
+	names       map[uint32]string        // table id → batch.SourceKey
+	nextID      uint32
+	dur         *durability // nil: in memory only
 }
 
 // tableData is a table's rows for batch queries: rows inserted with INSERT
@@ -58,7 +72,8 @@ type fileRef struct {
 // selected until CREATE DATABASE and USE.
 func NewInstance() *Instance {
 	return &Instance{Catalog: planner.NewMemCatalog(), data: map[string]*tableData{},
-		stores: map[string]storage.Table{}, deployments: map[string]*deployment{}}
+		stores: map[string]storage.Table{}, deployments: map[string]*deployment{},
+		ids: map[string]uint32{}, names: map[uint32]string{}, nextID: 1}
 }
 
 // Session is one connection.
@@ -75,6 +90,8 @@ type Session struct {
 	SpillDir string
 	// BaseDir resolves relative paths of LOAD DATA and INTO OUTFILE ("" = the process's directory).
 	BaseDir string
+	// replayID is the table id a replayed CREATE TABLE gives its table (0: the next one).
+	replayID uint32
 }
 
 // path resolves a file path of a statement.
@@ -101,8 +118,17 @@ type Result struct {
 	Msg    string
 }
 
-// Exec runs one parsed statement.
+// Exec runs one parsed statement. On a durable instance (OpenInstance), a
+// statement that changes the catalog or the deployments is logged once it
+// succeeds, before its result is returned.
 func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
+	if s.inst.dur != nil && isCatalogStmt(st) {
+		return s.execLogged(ctx, st)
+	}
+	return s.exec(ctx, st)
+}
+
+func (s *Session) exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 	switch st := st.(type) {
 	case *sql.CreateDatabase:
 		if err := s.inst.Catalog.CreateDatabase(st.Name, st.IfNotExists); err != nil {
@@ -124,8 +150,12 @@ func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		_, missing := s.inst.Catalog.Table(db, st.Table.Name)
 		if err := s.inst.Catalog.AddTable(t, st.IfNotExists); err != nil {
 			return nil, err
+		}
+		if missing != nil { // a new table (not IF NOT EXISTS on an existing one)
+			s.inst.assignID(db, st.Table.Name, s.replayID)
 		}
 		return &Result{Msg: "Create table success"}, nil
 	case *sql.DropTable:
@@ -142,6 +172,7 @@ func (s *Session) Exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 			old.Close()
 			delete(s.inst.stores, batch.SourceKey(db, st.Table.Name))
 		}
+		s.inst.dropID(db, st.Table.Name)
 		s.inst.mu.Unlock()
 		return &Result{Msg: "Drop table success"}, nil
 	case *sql.Show:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -11,24 +12,30 @@ import (
 	"syscall"
 
 	"github.com/sundialdb/sundial/server"
+	"github.com/sundialdb/sundial/session"
 )
 
 var serverCommand = &command{
 	name:     "server",
 	summary:  "serve the REST API (OpenMLDB APIServer paths) over an embedded instance",
-	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--max-body 16MiB]",
+	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--in-memory] [--max-body 16MiB]",
 	help: `Server serves Sundial's REST API over an embedded instance: PUT
 /dbs/{db}/tables/{t} inserts rows, POST /dbs/{db}/deployments/{name} answers
 feature requests, POST /dbs/{db} runs SQL, GET /dbs, /health and /metrics
 (Prometheus). It prints the address it listens on, and stops gracefully on
 SIGINT or SIGTERM (requests in flight finish), exiting 0.
 
-The data directory is created if missing. Data is held in memory for now:
-it does not survive a restart.`,
+The data directory is created if missing. Every acknowledged write (rows,
+tables, deployments) is in its write-ahead log first; snapshots are taken
+as the log grows and when the server stops. On start the server recovers
+from the newest snapshot and the log's tail, so nothing acknowledged is lost
+even on kill -9. --in-memory keeps nothing on disk.`,
 	flags: func(fs *flag.FlagSet) func(*env, []string) int {
 		addr := fs.String("addr", server.DefaultAddr, "listen on `host:port` (port 0 picks a free port)")
 		data := fs.String("data", server.DefaultDataDir, "the data `directory`")
 		maxBody := fs.String("max-body", "16MiB", "largest request body accepted: a `size` such as 16MiB, 512KiB or a byte count")
+		inMemory := fs.Bool("in-memory", false, "keep the data in memory only (lost when the server stops)")
+		snapEvery := fs.Int64("snapshot-every", session.DefaultSnapshotEvery, "take a snapshot every `n` log records")
 		shutdown := fs.Duration("shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for requests in flight when stopping")
 		return func(e *env, args []string) int {
 			if len(args) > 0 {
@@ -38,21 +45,29 @@ it does not survive a restart.`,
 			if err != nil {
 				return usageError(e, "server", "--max-body: %v", err)
 			}
-			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown})
+			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown, InMemory: *inMemory, SnapshotEvery: *snapEvery})
 			if err != nil {
 				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
 				return exitFail
 			}
 			ln, err := net.Listen("tcp", *addr)
 			if err != nil {
+				srv.Close()
 				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
 				return exitFail
 			}
 			ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			fmt.Fprintf(e.stdout, "sundial server listening on http://%s (data directory %s, held in memory)\n", ln.Addr(), *data)
-			if err := srv.Serve(ctx, ln); err != nil {
-				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
+			held := "held in memory"
+			if !*inMemory {
+				held = "recovered " + srv.Recovered().String()
+			}
+			fmt.Fprintf(e.stdout, "sundial server listening on http://%s (data directory %s, %s)\n", ln.Addr(), *data, held)
+			serr := srv.Serve(ctx, ln)
+			// Requests in flight have finished: flush (a last snapshot) and close the log.
+			cerr := srv.Close()
+			if serr != nil || cerr != nil {
+				fmt.Fprintf(e.stderr, "sundial server: %v\n", errors.Join(serr, cerr))
 				return exitFail
 			}
 			fmt.Fprintln(e.stdout, "sundial server stopped")
