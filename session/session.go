@@ -29,6 +29,7 @@ import (
 	"github.com/sundialdb/sundial/exec/batch"
 	"github.com/sundialdb/sundial/exec/expr"
 	"github.com/sundialdb/sundial/exec/files"
+	"github.com/sundialdb/sundial/exec/online"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/sql"
 	"github.com/sundialdb/sundial/storage"
@@ -200,7 +201,14 @@ func (s *Session) exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Msg: "logical plan:\n" + planner.Explain(plan) + "batch plan:\n" + batch.Explain(plan)}, nil
+		msg := "logical plan:\n" + planner.Explain(plan) + "batch plan:\n" + batch.Explain(plan)
+		// The online plan, as DEPLOY would compile it (indexes it lacks are not created here).
+		if dep, err := online.Compile(plan, s.inst, s.env()); err != nil {
+			msg += "online plan: not deployable as is: " + err.Error()
+		} else {
+			msg += "online plan:\n" + strings.TrimSuffix(dep.Explain(), "\n")
+		}
+		return &Result{Msg: msg}, nil
 	case *sql.Deploy:
 		return s.deploy(ctx, st)
 	case *sql.DropDeployment:
