@@ -7,10 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -126,24 +124,7 @@ func runAll(cases []*Case, run func(context.Context, *Case) Outcome) []Outcome {
 			todo = append(todo, c)
 		}
 	}
-	out := make([]Outcome, len(todo))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = run(context.Background(), todo[i])
-			}
-		}()
-	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
+	return RunAll(context.Background(), todo, run)
 }
 
 // tempRoot matches a case's scratch directory in failure messages.

@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sundialdb/sundial/planner"
@@ -753,4 +755,27 @@ func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
 		}
 	}
 	return check(c, expect, &session.Result{Schema: res.Schema, Rows: res}, nil)
+}
+
+// RunAll runs cases on every core with run (RunBatch or RunRequest) and
+// returns their outcomes in the cases' order.
+func RunAll(ctx context.Context, cases []*Case, run func(context.Context, *Case) Outcome) []Outcome {
+	out := make([]Outcome, len(cases))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = run(ctx, cases[i])
+			}
+		}()
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }

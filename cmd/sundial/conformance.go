@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/sundialdb/sundial/conformance"
 )
@@ -71,7 +68,7 @@ cannot run are skipped with a reason. It prints one line per category and mode, 
 				if m == "request" {
 					run = r.RunRequest
 				}
-				outs := runCases(e.ctx, todo, run)
+				outs := conformance.RunAll(e.ctx, todo, run)
 				type counts struct{ pass, fail, skip int }
 				byCat := map[string]*counts{}
 				for _, o := range outs {
@@ -136,26 +133,4 @@ func matches(id, pattern string) bool {
 	}
 	ok, _ := filepath.Match(pattern, id)
 	return ok
-}
-
-// runCases runs cases on every core, keeping their order.
-func runCases(ctx context.Context, cases []*conformance.Case, run func(context.Context, *conformance.Case) conformance.Outcome) []conformance.Outcome {
-	out := make([]conformance.Outcome, len(cases))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = run(ctx, cases[i])
-			}
-		}()
-	}
-	for i := range cases {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
 }
