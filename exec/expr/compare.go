@@ -81,6 +81,29 @@ func (op cmpOp) test(c int) bool {
 	return c >= 0
 }
 
+// compareOrdered applies a comparison operator to two ordered values: 1 or 0.
+func compareOrdered[T int64 | float64](op cmpOp, x, y T) int64 {
+	var r bool
+	switch op {
+	case opEQ:
+		r = x == y
+	case opNE:
+		r = x != y
+	case opLT:
+		r = x < y
+	case opLE:
+		r = x <= y
+	case opGT:
+		r = x > y
+	default:
+		r = x >= y
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
 var cmpOps = map[string]cmpOp{"=": opEQ, "!=": opNE, "<": opLT, "<=": opLE, ">": opGT, ">=": opGE}
 
 type cmpInt struct {
@@ -97,25 +120,7 @@ func (e *cmpInt) evalInt(b *types.Batch, row int) (int64, bool) {
 	if null {
 		return 0, true
 	}
-	var r bool
-	switch e.op {
-	case opEQ:
-		r = x == y
-	case opNE:
-		r = x != y
-	case opLT:
-		r = x < y
-	case opLE:
-		r = x <= y
-	case opGT:
-		r = x > y
-	default:
-		r = x >= y
-	}
-	if r {
-		return 1, false
-	}
-	return 0, false
+	return compareOrdered(e.op, x, y), false
 }
 
 func (e *cmpInt) Eval(b *types.Batch, row int) types.Value {
@@ -137,25 +142,7 @@ func (e *cmpFloat) evalInt(b *types.Batch, row int) (int64, bool) {
 	if null {
 		return 0, true
 	}
-	var r bool
-	switch e.op {
-	case opEQ:
-		r = x == y
-	case opNE:
-		r = x != y
-	case opLT:
-		r = x < y
-	case opLE:
-		r = x <= y
-	case opGT:
-		r = x > y
-	default:
-		r = x >= y
-	}
-	if r {
-		return 1, false
-	}
-	return 0, false
+	return compareOrdered(e.op, x, y), false
 }
 
 func (e *cmpFloat) Eval(b *types.Batch, row int) types.Value {
