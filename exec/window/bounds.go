@@ -22,20 +22,7 @@ func (f *Frame) Bounds(hist []int64, cur int64) (lo, hi int, withCurrent bool) {
 	// hist[:e] are the candidates that count; hist[e-p] is at position p (p >= 1).
 	withCurrent = f.End == 0 && !f.ExcludeCurrentRow
 	if f.Unit == Rows {
-		hi = e
-		if f.End > 1 {
-			if f.End > int64(e) {
-				hi = 0
-			} else {
-				hi = e - int(f.End) + 1
-			}
-		}
-		if !f.Unbounded && f.Start < int64(e) {
-			lo = e - int(f.Start)
-		}
-		if lo > hi {
-			lo = hi
-		}
+		lo, hi = f.rowsBounds(e)
 		return lo, hi, withCurrent
 	}
 	hi = e
@@ -163,20 +150,7 @@ func (c *Cursor) Next(hist []int64, cur int64) (lo, hi int, withCurrent bool) {
 	}
 	withCurrent = f.End == 0 && !f.ExcludeCurrentRow
 	if f.Unit == Rows {
-		hi = e
-		if f.End > 1 {
-			if f.End > int64(e) {
-				hi = 0
-			} else {
-				hi = e - int(f.End) + 1
-			}
-		}
-		if !f.Unbounded && f.Start < int64(e) {
-			lo = e - int(f.Start)
-		}
-		if lo > hi {
-			lo = hi
-		}
+		lo, hi = f.rowsBounds(e)
 		return lo, hi, withCurrent
 	}
 	hi = e
@@ -280,4 +254,24 @@ func countLE(s []int64, x int64) int {
 		}
 	}
 	return len(s) - i
+}
+
+// rowsBounds is the ROWS frame over the e candidates hist[:e] (hist[e-p] is at
+// position p, the current row at 0): positions End..Start, as [lo, hi).
+func (f *Frame) rowsBounds(e int) (lo, hi int) {
+	hi = e
+	if f.End > 1 {
+		if f.End > int64(e) {
+			hi = 0
+		} else {
+			hi = e - int(f.End) + 1
+		}
+	}
+	if !f.Unbounded && f.Start < int64(e) {
+		lo = e - int(f.Start)
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
 }
