@@ -45,6 +45,7 @@ type memTable struct {
 type index struct {
 	spec IndexSpec
 	segs []*segment
+	obs  atomic.Pointer[[]*observer] // see observe.go
 }
 
 type segment struct {
@@ -213,14 +214,15 @@ func (t *memTable) Put(row []types.Value) (uint64, error) {
 		if ix.spec.TSCol < 0 {
 			ts = int64(seq)
 		}
-		t.link(ix, sc.keys[start:sc.ends[i]], ts, seq, &sc.lk)
+		t.link(ix, sc.keys[start:sc.ends[i]], ts, seq, sc.row, &sc.lk)
 		start = sc.ends[i]
 	}
 	return seq, nil
 }
 
-// link inserts (ts, seq) into the list of key in index ix, creating the key.
-func (t *memTable) link(ix *index, key []byte, ts int64, seq uint64, lk *lookupKey) {
+// link inserts (ts, seq) into the list of key in index ix, creating the key,
+// and tells the index's observers, still under the segment's lock.
+func (t *memTable) link(ix *index, key []byte, ts int64, seq uint64, row []byte, lk *lookupKey) {
 	seg := t.segmentOf(ix, key, lk)
 	lk.buf = key
 	lk.view()
@@ -238,7 +240,14 @@ func (t *memTable) link(ix *index, key []byte, ts int64, seq uint64, lk *lookupK
 		seg.keysMu.Unlock()
 		seg.nkeys.Add(1)
 	}
-	e.rows().insert(ts, seq)
+	rows := e.rows()
+	rows.insert(ts, seq)
+	if obs := ix.obs.Load(); obs != nil {
+		n := rows.length()
+		for _, o := range *obs {
+			o.fn(key, n, ts, seq, row)
+		}
+	}
 	seg.mu.Unlock()
 	lk.buf, lk.s = nil, ""
 }
@@ -247,17 +256,21 @@ func (t *memTable) Scan(idx int, key []types.Value, maxTS int64, now int64, fn f
 	if t.closed.Load() {
 		return ErrClosed
 	}
-	ixs := *t.indexes.Load()
-	if idx < 0 || idx >= len(ixs) {
-		return fmt.Errorf("%w: index %d out of range (the table has %d)", ErrKey, idx, len(ixs))
+	ix, err := t.index(idx)
+	if err != nil {
+		return err
 	}
-	ix := ixs[idx]
 	lk := getLookupKey()
-	var err error
 	if lk.buf, err = appendKey(lk.buf[:0], t.schema, ix.spec.KeyCols, key); err != nil {
 		putLookupKey(lk)
 		return err
 	}
+	t.scanKey(ix, lk, maxTS, now, fn)
+	return nil
+}
+
+// scanKey is Scan of the key in lk.buf; it gives lk back to the pool.
+func (t *memTable) scanKey(ix *index, lk *lookupKey, maxTS int64, now int64, fn func(ts int64, seq uint64, row []byte) bool) {
 	seg := t.segmentOf(ix, lk.buf, lk)
 	lk.view()
 	seg.keysMu.RLock()
@@ -265,7 +278,7 @@ func (t *memTable) Scan(idx int, key []types.Value, maxTS int64, now int64, fn f
 	seg.keysMu.RUnlock()
 	putLookupKey(lk)
 	if e == nil {
-		return nil
+		return
 	}
 	// Concrete calls (not through timeList) so that fn does not escape and
 	// the caller's closure can stay on its stack.
@@ -274,7 +287,6 @@ func (t *memTable) Scan(idx int, key []types.Value, maxTS int64, now int64, fn f
 	} else {
 		arenaList{e.list.Load()}.scan(maxTS, ttlAt(&ix.spec, now), t.rows, fn)
 	}
-	return nil
 }
 
 func (t *memTable) AddIndex(spec IndexSpec) error {
@@ -306,7 +318,7 @@ func (t *memTable) AddIndex(spec IndexSpec) error {
 		}
 		kb, _ = appendEncodedRowKey(kb[:0], t.dec, ix.spec.KeyCols, row)
 		t.rows.addRef(seq)
-		t.link(ix, kb, ts, seq, &lk)
+		t.link(ix, kb, ts, seq, row, &lk)
 	})
 	ixs := append(append([]*index(nil), old...), ix)
 	t.indexes.Store(&ixs)

@@ -39,6 +39,17 @@ type Deployment struct {
 	root   step
 	schema types.Schema
 	env    *expr.Env
+	longs  []*longWindow
+}
+
+// Options tune CompileWith. The zero value is Compile's.
+type Options struct {
+	// LongWindows are the windows whose calls are pre-aggregated in buckets
+	// (DEPLOY ... OPTIONS(long_windows='w1:1d'); see ParseLongWindows).
+	LongWindows []LongWindow
+	// LongMinRows is the number of rows from which a key of a long window
+	// keeps buckets (0: DefaultLongMinRows).
+	LongMinRows int
 }
 
 // step computes part of the output for one request: it extends the current
@@ -55,7 +66,13 @@ type request struct {
 // Compile checks that a plan can answer requests (SEMANTICS §7) and compiles it.
 // Errors name the clause that does not fit.
 func Compile(plan planner.Node, tables Tables, env *expr.Env) (*Deployment, error) {
-	c := &compiler{tables: tables, env: env}
+	return CompileWith(plan, tables, env, Options{})
+}
+
+// CompileWith is Compile with options. A deployment with long windows keeps
+// no buckets until Start.
+func CompileWith(plan planner.Node, tables Tables, env *expr.Env, o Options) (*Deployment, error) {
+	c := &compiler{tables: tables, env: env, opts: o, longUsed: map[string]bool{}}
 	root, err := c.node(plan)
 	if err != nil {
 		return nil, err
@@ -63,7 +80,35 @@ func Compile(plan planner.Node, tables Tables, env *expr.Env) (*Deployment, erro
 	if c.main == nil {
 		return nil, planner.Errorf(planner.ErrUnsupported, "a deployment needs a FROM table (the request table)")
 	}
-	return &Deployment{main: c.main, root: root, schema: plan.Schema(), env: env}, nil
+	for _, lw := range o.LongWindows {
+		if !c.longUsed[lw.Window] {
+			return nil, planner.Errorf(planner.ErrUnsupported, "long_windows names window %s, which no aggregate of the query is computed over", lw.Window)
+		}
+	}
+	return &Deployment{main: c.main, root: root, schema: plan.Schema(), env: env, longs: c.longs}, nil
+}
+
+// Start makes the deployment's long windows follow their tables: keys that
+// hold enough rows get their buckets now, the others when they do. Requests
+// are answered before Start too (from rows).
+func (d *Deployment) Start() error {
+	for i, lw := range d.longs {
+		if err := lw.start(); err != nil {
+			for _, x := range d.longs[:i+1] {
+				x.stop()
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the long windows' buckets following their tables (DROP
+// DEPLOYMENT, a replaced deployment). Requests are still answered, from rows.
+func (d *Deployment) Close() {
+	for _, lw := range d.longs {
+		lw.stop()
+	}
 }
 
 // InputSchema is the schema of request rows: the main table's.
@@ -113,9 +158,27 @@ func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error
 // Compilation
 
 type compiler struct {
-	tables Tables
-	env    *expr.Env
-	main   *planner.Table
+	tables   Tables
+	env      *expr.Env
+	main     *planner.Table
+	opts     Options
+	longUsed map[string]bool // long windows some call is computed over
+	longs    []*longWindow
+}
+
+// longSpec finds the long_windows entry of a window, if any.
+func (c *compiler) longSpec(name string) (LongWindow, bool) {
+	for _, lw := range c.opts.LongWindows {
+		if lw.Window == name {
+			return lw, true
+		}
+	}
+	for _, lw := range c.opts.LongWindows {
+		if strings.EqualFold(lw.Window, name) {
+			return lw, true
+		}
+	}
+	return LongWindow{}, false
 }
 
 func (c *compiler) node(n planner.Node) (step, error) {
@@ -231,6 +294,7 @@ func colNames(s types.Schema, cols []int) string {
 
 // source is a stored table a window reads rows from, through one index.
 type source struct {
+	name  string // the table's name
 	table storage.Table
 	index int
 	perm  []int // index key column j takes the request's partition value perm[j]
@@ -276,7 +340,9 @@ type windowCall struct {
 	args  []expr.Evaluator
 	kinds []types.Kind
 	slot  int
-	aggs  sync.Pool // of agg.Aggregator: requests run concurrently
+	aggs  sync.Pool   // of agg.Aggregator: requests run concurrently
+	long  *longWindow // the call's buckets, or nil
+	why   string      // why a call over a long window reads rows
 }
 
 type windowStep struct {
@@ -375,7 +441,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s) and TS=%s (DEPLOY creates it)",
 					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), t.Schema[tsCol].Name)
 			}
-			src := &source{table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema}
+			src := &source{name: t.Name, table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema}
 			if v.proj != nil {
 				for _, e := range v.proj.Exprs {
 					ev, err := expr.Compile(e, c.env)
@@ -431,6 +497,9 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			call.aggs.Put(first)
 			wg.calls = append(wg.calls, call)
+			if err := c.longCall(wg, call); err != nil {
+				return nil, err
+			}
 		}
 		wg.need = make([]bool, ws.nIn)
 		for _, call := range wg.calls {
@@ -486,6 +555,37 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	for i, k := range g.keys {
 		keyVals[i] = k.Eval(in, 0)
 	}
+	// Calls over long windows first: those their buckets serve read no rows.
+	var served []bool
+	left := len(g.calls)
+	for i, c := range g.calls {
+		if c.long == nil {
+			continue
+		}
+		if served == nil {
+			served = make([]bool, len(g.calls))
+		}
+		src := c.long.src
+		key := make([]types.Value, len(src.perm))
+		for j, p := range src.perm {
+			key[j] = keyVals[p]
+		}
+		var buf [64]byte
+		kb, err := c.long.st.AppendKey(buf[:0], src.index, key)
+		if err != nil {
+			return err
+		}
+		if v, ok := c.long.answer(r, c, kb, cur, in); ok {
+			col := types.NewColumn(c.plan.T, 1)
+			col.Append(v)
+			out.Cols[c.slot] = col
+			served[i] = true
+			left--
+		}
+	}
+	if left == 0 {
+		return nil
+	}
 	var rows []histRow
 	for si, s := range g.sources {
 		key := make([]types.Value, len(s.perm))
@@ -497,8 +597,8 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		err := s.table.Scan(s.index, key, cur, r.now, func(ts int64, seq uint64, row []byte) bool {
 			got = append(got, histRow{ts: ts, rank: s.rank, seq: seq, src: si, row: row})
 			read = append(read, ts)
-			for _, c := range g.calls {
-				if !c.frame.Enough(cur, read) {
+			for i, c := range g.calls {
+				if (served == nil || !served[i]) && !c.frame.Enough(cur, read) {
 					return true
 				}
 			}
@@ -546,7 +646,10 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	}
 	last := len(rows)
 	args := []types.Value{}
-	for _, c := range g.calls {
+	for i, c := range g.calls {
+		if served != nil && served[i] {
+			continue
+		}
 		lo, hi, withCur := c.frame.Bounds(ts, cur)
 		a := c.aggs.Get().(agg.Aggregator)
 		a.Reset()
@@ -761,6 +864,16 @@ func (d *Deployment) Explain() string {
 				}
 				fmt.Fprintf(&b, "%sWindowFromIndex group %d: read newest first from %s until every frame is covered; compute %s afresh\n",
 					pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
+				for _, lw := range d.longs {
+					if lw.group == g {
+						fmt.Fprintf(&b, "%s  %s\n", pad, lw.describe())
+					}
+				}
+				for _, c := range g.calls {
+					if c.why != "" {
+						fmt.Fprintf(&b, "%s  long window %s: %s AS %s: %s\n", pad, c.plan.Window, c.plan.Func, c.plan.Name, c.why)
+					}
+				}
 			}
 			walk(s.in, depth+1)
 		case *lastJoinStep:

@@ -275,3 +275,34 @@ func (f *Frame) rowsBounds(e int) (lo, hi int) {
 	}
 	return lo, hi
 }
+
+// TSRange gives the frame of a current row with timestamp cur as a closed
+// interval of timestamps, for the frames that are one: Range frames with a
+// start and no MAXSIZE. The frame is then every candidate (SEMANTICS.md §2)
+// with lo <= ts <= hi, plus the current row itself when withCurrent; it is
+// what Bounds computes over any history. ok is false for the other frames
+// (and when the bounds overflow), which only Bounds describes. lo > hi means
+// that no candidate is in the frame.
+func (f *Frame) TSRange(cur int64) (lo, hi int64, withCurrent, ok bool) {
+	if f.Unit != Range || f.Unbounded || f.MaxSize > 0 {
+		return 0, 0, false, false
+	}
+	withCurrent = f.End == 0 && !f.ExcludeCurrentRow
+	hi = cur
+	if f.ExcludeCurrentTime {
+		if hi, ok = sub(cur, 1); !ok {
+			return 0, 0, false, false
+		}
+	}
+	if f.End > 0 {
+		u, uok := sub(cur, f.End)
+		if !uok {
+			return 0, 0, false, false
+		}
+		hi = min(hi, u)
+	}
+	if lo, ok = sub(cur, f.Start); !ok {
+		return 0, 0, false, false
+	}
+	return lo, hi, withCurrent, true
+}

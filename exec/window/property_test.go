@@ -297,3 +297,41 @@ func ExampleFrame_Bounds() {
 	// ROWS_RANGE BETWEEN 2000 PRECEDING AND CURRENT ROW MAXSIZE 3 EXCLUDE CURRENT_ROW
 	// [3500 4000 5000] false
 }
+
+// TSRange, where it answers, puts exactly Bounds' frame in its interval.
+func TestTSRangeMatchesBounds(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	answered := 0
+	for iter := 0; iter < 20000; iter++ {
+		spec := randomSpec(r)
+		f, err := Compile(spec)
+		if err != nil {
+			continue
+		}
+		hist, cur := randomHistory(r)
+		tlo, thi, twc, ok := f.TSRange(cur)
+		if !ok {
+			if f.Unit == Range && !f.Unbounded && f.MaxSize == 0 {
+				t.Fatalf("%s: TSRange declined a plain range frame at cur %d", specText(spec), cur)
+			}
+			continue
+		}
+		answered++
+		lo, hi, wc := f.Bounds(hist, cur)
+		if twc != wc {
+			t.Fatalf("%s cur %d: TSRange current=%v, Bounds %v", specText(spec), cur, twc, wc)
+		}
+		for i, ts := range hist {
+			if ts > cur {
+				continue // not a candidate
+			}
+			if (tlo <= ts && ts <= thi) != (lo <= i && i < hi) {
+				t.Fatalf("%s\nhist %v cur %d: row %d (ts %d): TSRange [%d, %d], Bounds [%d:%d]",
+					specText(spec), hist, cur, i, ts, tlo, thi, lo, hi)
+			}
+		}
+	}
+	if answered < 1000 {
+		t.Errorf("poor generator: TSRange answered %d frames", answered)
+	}
+}

@@ -1,0 +1,616 @@
+package online
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sundialdb/sundial/exec/agg"
+	"github.com/sundialdb/sundial/exec/window"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/storage"
+	"github.com/sundialdb/sundial/types"
+)
+
+// Long windows (DEPLOY ... OPTIONS(long_windows='w30d:1h')).
+//
+// For a window named in the option, every key of its index that holds at
+// least MinRows rows keeps one partial aggregate per call and per bucket of
+// time (1h above): a ring of the buckets that a frame ending at the key's
+// newest row can cover. The buckets follow the store through an observer
+// (storage.Observable), so they hold exactly the rows the store does. A
+// request merges the buckets wholly inside its frame (agg.Merge) and reads
+// only the rows of the frame's two partial buckets from the store: a 30-day
+// window over a key with a million rows reads two hours of rows and merges
+// 720 partial aggregates. The answer is the one computed from the rows, bit
+// for bit: the calls allowed are order-insensitive (count, sum, avg, min,
+// max and their _where forms; sums are exact), and a request the buckets
+// cannot serve (a key below MinRows, a frame older than the ring) is
+// computed from the rows as usual.
+
+// DefaultLongMinRows is the number of rows from which a key of a long window
+// keeps buckets: below it, reading the rows is as quick as merging buckets.
+const DefaultLongMinRows = 1024
+
+// LongWindow is one window of a long_windows option.
+type LongWindow struct {
+	Window   string
+	Text     string // the bucket as written: "1h", "1000"
+	BucketMS int64  // a time bucket, in ms; 0 for a row-count bucket
+	Rows     int64  // a row-count bucket; 0 for a time bucket
+}
+
+var longBucketRE = regexp.MustCompile(`^([0-9]+)([smhdSMHD]?)$`)
+
+// ParseLongWindows parses the value of DEPLOY's long_windows option: a
+// comma-separated list of window:bucket, where a bucket is a time (a number
+// with s, m, h or d) or a number of rows.
+func ParseLongWindows(s string) ([]LongWindow, error) {
+	var out []LongWindow
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, bucket, ok := strings.Cut(part, ":")
+		name, bucket = strings.TrimSpace(name), strings.TrimSpace(bucket)
+		if !ok || name == "" || bucket == "" {
+			return nil, planner.Errorf(planner.ErrUnsupported, "long_windows: %q is not window:bucket (as in 'w1:1d')", part)
+		}
+		if seen[strings.ToLower(name)] {
+			return nil, planner.Errorf(planner.ErrUnsupported, "long_windows: window %s is named twice", name)
+		}
+		seen[strings.ToLower(name)] = true
+		m := longBucketRE.FindStringSubmatch(bucket)
+		var n int64
+		var err error
+		if m != nil {
+			n, err = strconv.ParseInt(m[1], 10, 64)
+		}
+		if m == nil || err != nil || n <= 0 {
+			return nil, planner.Errorf(planner.ErrUnsupported, "long_windows: window %s: bucket %s is neither a time (a positive number with s, m, h or d) nor a number of rows", name, bucket)
+		}
+		lw := LongWindow{Window: name, Text: bucket}
+		unit := map[string]int64{"": 0, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}[strings.ToLower(m[2])]
+		if unit == 0 {
+			lw.Rows = n
+		} else {
+			if n > math.MaxInt64/unit {
+				return nil, planner.Errorf(planner.ErrUnsupported, "long_windows: window %s: bucket %s is too long", name, bucket)
+			}
+			lw.BucketMS = n * unit
+		}
+		out = append(out, lw)
+	}
+	if len(out) == 0 {
+		return nil, planner.Errorf(planner.ErrUnsupported, "long_windows: no window given (as in 'w1:1d')")
+	}
+	return out, nil
+}
+
+// longFuncs are the aggregates a long window may compute (OpenMLDB's list):
+// each is insensitive to the order of its rows, so buckets that received
+// late rows out of order still give the rows' answer.
+var longFuncs = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"count_where": true, "sum_where": true, "avg_where": true, "min_where": true, "max_where": true,
+}
+
+// checkLongCall refuses, as OpenMLDB does, the calls a long window cannot
+// pre-aggregate, naming the window and the call.
+func checkLongCall(a *planner.WindowAgg) error {
+	fail := func(format string, args ...any) error {
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: %s(...) AS %s: %s", a.Window, a.Func, a.Name, fmt.Sprintf(format, args...))
+	}
+	if !longFuncs[a.Func] {
+		return fail("only count, sum, avg, min, max and count_where, sum_where, avg_where, min_where, max_where are pre-aggregated")
+	}
+	if len(a.Args) == 0 {
+		if a.Func == "count" {
+			return nil
+		}
+		return fail("needs a column argument")
+	}
+	v := a.Args[0].Kind()
+	switch a.Func {
+	case "sum", "avg", "sum_where", "avg_where", "min_where", "max_where":
+		if !v.IsNumeric() {
+			return fail("the value is %s, not a number", v)
+		}
+	case "min", "max":
+		if v == types.Bool {
+			return fail("the value is bool")
+		}
+	}
+	if strings.HasSuffix(a.Func, "_where") {
+		if len(a.Args) != 2 {
+			return fail("needs a value and a condition")
+		}
+		if err := checkLongCond(a.Args[1]); err != nil {
+			return fail("%v", err)
+		}
+	}
+	return nil
+}
+
+// checkLongCond accepts the conditions OpenMLDB pre-aggregates: one
+// comparison of a numeric column with a constant.
+func checkLongCond(e planner.Expr) error {
+	c, ok := e.(*planner.Call)
+	if !ok || len(c.Args) != 2 {
+		return fmt.Errorf("the condition must compare one column with a constant (as in c2 > 1), not %s", e)
+	}
+	switch c.Name {
+	case "<", "<=", ">", ">=", "=", "==", "!=", "<>":
+	default:
+		return fmt.Errorf("the condition must compare one column with a constant (as in c2 > 1), not %s", e)
+	}
+	col, cst := 0, 0
+	for _, x := range c.Args {
+		for {
+			cast, ok := x.(*planner.Cast)
+			if !ok {
+				break
+			}
+			x = cast.X
+		}
+		switch x := x.(type) {
+		case *planner.ColRef:
+			if !x.T.IsNumeric() {
+				return fmt.Errorf("the condition compares column %s of type %s; only numeric columns are pre-aggregated", x.Name, x.T)
+			}
+			col++
+		case *planner.Const:
+			cst++
+		}
+	}
+	if col != 1 || cst != 1 {
+		return fmt.Errorf("the condition must compare one column with a constant (as in c2 > 1), not %s", e)
+	}
+	return nil
+}
+
+// longWindow keeps the buckets of the calls of one window that run over
+// buckets. Its keys are the encoded keys of the source's index.
+type longWindow struct {
+	spec    LongWindow
+	group   *windowGroup
+	src     *source
+	st      storage.Observable
+	calls   []*windowCall
+	nb      int64 // ring length in buckets
+	minRows int
+	ttl     storage.IndexSpec
+	seed    maphash.Seed
+	shards  [64]lwShard
+	cancel  func()
+	scratch sync.Pool // of *lwScratch
+	served  atomic.Int64
+}
+
+type lwShard struct {
+	mu     sync.RWMutex
+	series map[string]*series
+}
+
+// series is one key's ring of buckets: bucket k (rows with k*b <= ts <
+// (k+1)*b) lives in slot k mod nb while head-nb < k <= head, head being the
+// bucket of the key's newest row.
+type series struct {
+	mu   sync.RWMutex
+	head int64
+	aggs []agg.Aggregator // slot*len(calls) + call; nil until the slot first holds a row
+	rows []int32          // rows per slot
+}
+
+type lwScratch struct {
+	b    types.Batch
+	args []types.Value
+	vals [][]types.Value // per call
+	rows [][]byte
+	ts   []int64
+}
+
+func (lw *longWindow) shard(key []byte) *lwShard {
+	return &lw.shards[maphash.Bytes(lw.seed, key)%uint64(len(lw.shards))]
+}
+
+func (lw *longWindow) get(key []byte) *series {
+	sh := lw.shard(key)
+	sh.mu.RLock()
+	s := sh.series[string(key)]
+	sh.mu.RUnlock()
+	return s
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// start follows the store: it registers the observer, then gives buckets to
+// the keys that already hold MinRows rows.
+func (lw *longWindow) start() error {
+	cancel, err := lw.st.Observe(lw.src.index, lw.observe)
+	if err != nil {
+		return err
+	}
+	lw.cancel = cancel
+	return lw.st.EachKey(lw.src.index, func(key []byte, n int) bool {
+		if n >= lw.minRows && lw.get(key) == nil {
+			lw.build(key)
+		}
+		return true
+	})
+}
+
+func (lw *longWindow) stop() {
+	if lw.cancel != nil {
+		lw.cancel()
+	}
+}
+
+// observe is the storage observer: it runs under the key's write lock.
+func (lw *longWindow) observe(key []byte, n int, ts int64, _ uint64, row []byte) {
+	s := lw.get(key)
+	if s == nil {
+		if n >= lw.minRows {
+			lw.build(key) // the row is linked already: the scan reads it
+		}
+		return
+	}
+	sc := lw.getScratch()
+	sc.rows = append(sc.rows[:0], row)
+	lw.evalRows(sc, sc.rows, -1)
+	s.mu.Lock()
+	lw.add(s, ts, sc, 0)
+	s.mu.Unlock()
+	lw.putScratch(sc)
+}
+
+// build reads a key's rows into a new series and publishes it. The caller
+// holds the key's write lock (observe, EachKey), so no row is linked between
+// the scan and the publication.
+func (lw *longWindow) build(key []byte) {
+	s := &series{head: math.MinInt64}
+	sc := lw.getScratch()
+	sc.rows, sc.ts = sc.rows[:0], sc.ts[:0]
+	// Every row the store holds, expired or not: requests never merge a
+	// bucket that the TTL has started to expire (see answer).
+	_ = lw.st.ScanKey(lw.src.index, key, math.MaxInt64, math.MinInt64, func(ts int64, _ uint64, row []byte) bool {
+		if s.head == math.MinInt64 {
+			s.head = floorDiv(ts, lw.spec.BucketMS)
+		} else if floorDiv(ts, lw.spec.BucketMS) <= s.head-lw.nb {
+			return false // older than the ring
+		}
+		sc.rows = append(sc.rows, row)
+		sc.ts = append(sc.ts, ts)
+		return true
+	})
+	nc := int64(len(lw.calls))
+	s.aggs = make([]agg.Aggregator, lw.nb*nc)
+	s.rows = make([]int32, lw.nb)
+	// Oldest first, as a fresh aggregate would see them.
+	slices.Reverse(sc.rows)
+	slices.Reverse(sc.ts)
+	lw.evalRows(sc, sc.rows, -1)
+	for i, ts := range sc.ts {
+		lw.add(s, ts, sc, i)
+	}
+	lw.putScratch(sc)
+	sh := lw.shard(key)
+	sh.mu.Lock()
+	if sh.series == nil {
+		sh.series = map[string]*series{}
+	}
+	sh.series[string(key)] = s
+	sh.mu.Unlock()
+}
+
+// add puts row i of sc (evaluated by evalRows) with timestamp ts into its
+// bucket, moving the ring forward when it is the key's newest bucket yet.
+// The caller holds s.mu (or owns s).
+func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
+	k := floorDiv(ts, lw.spec.BucketMS)
+	nc := int64(len(lw.calls))
+	if s.rows == nil {
+		s.aggs = make([]agg.Aggregator, lw.nb*nc)
+		s.rows = make([]int32, lw.nb)
+		s.head = k
+	}
+	if k > s.head {
+		for j := s.head + 1; j <= k && j <= s.head+lw.nb; j++ {
+			slot := mod(j, lw.nb)
+			if s.rows[slot] != 0 {
+				s.rows[slot] = 0
+				for c := range nc {
+					if a := s.aggs[slot*nc+c]; a != nil {
+						a.Reset()
+					}
+				}
+			}
+		}
+		s.head = k
+	}
+	if k <= s.head-lw.nb {
+		return // older than the ring: requests reaching it read rows
+	}
+	slot := mod(k, lw.nb)
+	for c, call := range lw.calls {
+		a := s.aggs[slot*nc+int64(c)]
+		if a == nil {
+			a = call.newAgg()
+			s.aggs[slot*nc+int64(c)] = a
+		}
+		a.Add(sc.vals[c][i*len(call.args) : (i+1)*len(call.args)])
+	}
+	s.rows[slot]++
+}
+
+func (lw *longWindow) getScratch() *lwScratch {
+	if sc, ok := lw.scratch.Get().(*lwScratch); ok {
+		return sc
+	}
+	return &lwScratch{vals: make([][]types.Value, len(lw.calls))}
+}
+
+func (lw *longWindow) putScratch(sc *lwScratch) {
+	if len(sc.rows) > 4096 {
+		return // a build's: let it go
+	}
+	clear(sc.rows)
+	sc.rows = sc.rows[:0]
+	lw.scratch.Put(sc)
+}
+
+// evalRows evaluates the arguments of call only (-1: every call) over stored
+// rows: sc.vals[c] holds row i's arguments at [i*len(args), (i+1)*len(args)).
+func (lw *longWindow) evalRows(sc *lwScratch, rows [][]byte, only int) {
+	g := lw.group
+	b := &sc.b
+	b.Schema = lw.src.dec.Schema()[:lw.src.cols]
+	if len(b.Cols) != lw.src.cols {
+		b.Cols = make([]*types.Column, lw.src.cols)
+	}
+	var allNull []bool
+	for ci, f := range b.Schema {
+		if !g.need[ci] {
+			if allNull == nil {
+				allNull = make([]bool, len(rows))
+				for i := range allNull {
+					allNull[i] = true
+				}
+			}
+			b.Cols[ci] = types.NullColumn(f.Kind, allNull)
+			continue
+		}
+		col := types.NewColumn(f.Kind, len(rows))
+		for _, row := range rows {
+			col.Append(lw.src.dec.Value(row, ci))
+		}
+		b.Cols[ci] = col
+	}
+	for c, call := range lw.calls {
+		if only >= 0 && c != only {
+			continue
+		}
+		v := sc.vals[c][:0]
+		for i := range rows {
+			for _, ev := range call.args {
+				v = append(v, ev.Eval(b, i))
+			}
+		}
+		sc.vals[c] = v
+	}
+}
+
+// answer computes call c (one of lw.calls) for a request at cur over the
+// key's buckets and the rows of the frame's partial buckets. ok is false
+// when the buckets cannot serve the request: the caller reads rows.
+func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, in *types.Batch) (types.Value, bool) {
+	lo, hi, withCur, ok := c.frame.TSRange(cur)
+	if !ok {
+		return types.Value{}, false
+	}
+	s := lw.get(key)
+	if s == nil {
+		return types.Value{}, false
+	}
+	b := lw.spec.BucketMS
+	// Full buckets: kLo*b >= lo and (kHi+1)*b-1 <= hi.
+	kLo := floorDiv(lo, b)
+	if kLo*b < lo {
+		kLo++
+	}
+	if hi == math.MaxInt64 {
+		return types.Value{}, false
+	}
+	kHi := floorDiv(hi+1, b) - 1
+	// A bucket the TTL has started to expire is read as rows (the store
+	// hides expired rows); rows expire when ts <= now - AbsMillis.
+	if ttl := lw.ttl; ttl.AbsMillis > 0 && (ttl.TTLType == storage.TTLAbsolute || ttl.TTLType == storage.TTLAbsOrLat || ttl.TTLType == 0) {
+		if cut, ok := subOK(r.now, ttl.AbsMillis); ok {
+			kLo = max(kLo, floorDiv(cut, b)+1)
+		}
+	}
+	if kLo > kHi {
+		return types.Value{}, false
+	}
+	a := c.aggs.Get().(agg.Aggregator)
+	defer c.aggs.Put(a)
+	a.Reset()
+	sc := lw.getScratch()
+	defer lw.putScratch(sc)
+	// The rows before the first full bucket, oldest first.
+	if !lw.addRows(a, sc, c, key, lo, kLo*b-1, r.now) {
+		return types.Value{}, false
+	}
+	ci := slices.Index(lw.calls, c)
+	nc := int64(len(lw.calls))
+	s.mu.RLock()
+	if s.rows == nil || kLo <= s.head-lw.nb {
+		s.mu.RUnlock()
+		return types.Value{}, false // older than the ring
+	}
+	top := min(kHi, s.head)
+	for k := kLo; k <= top; k++ {
+		slot := mod(k, lw.nb)
+		if s.rows[slot] != 0 {
+			a.Merge(s.aggs[slot*nc+int64(ci)])
+		}
+	}
+	s.mu.RUnlock()
+	// The rows after the last full bucket (and any row newer than the ring's
+	// head when the frame reaches past it).
+	if !lw.addRows(a, sc, c, key, (top+1)*b, hi, r.now) {
+		return types.Value{}, false
+	}
+	if withCur {
+		var args []types.Value
+		a.Add(evalArgs(c.args, in, 0, &args))
+	}
+	lw.served.Add(1)
+	return a.Result(), true
+}
+
+func subOK(a, b int64) (int64, bool) {
+	if a < math.MinInt64+b {
+		return 0, false
+	}
+	return a - b, true
+}
+
+// addRows adds to a the key's live rows with lo <= ts <= hi, oldest first.
+func (lw *longWindow) addRows(a agg.Aggregator, sc *lwScratch, c *windowCall, key []byte, lo, hi, now int64) bool {
+	if lo > hi {
+		return true
+	}
+	sc.rows = sc.rows[:0]
+	if err := lw.st.ScanKey(lw.src.index, key, hi, now, func(ts int64, _ uint64, row []byte) bool {
+		if ts < lo {
+			return false
+		}
+		sc.rows = append(sc.rows, row)
+		return true
+	}); err != nil {
+		return false
+	}
+	if len(sc.rows) == 0 {
+		return true
+	}
+	slices.Reverse(sc.rows)
+	ci := slices.Index(lw.calls, c)
+	lw.evalRows(sc, sc.rows, ci)
+	n := len(c.args)
+	for i := range sc.rows {
+		a.Add(sc.vals[ci][i*n : (i+1)*n])
+	}
+	return true
+}
+
+// LongWindowServed is the number of call answers the deployment's long
+// windows have given from buckets (the others were read from rows).
+func (d *Deployment) LongWindowServed() int64 {
+	var n int64
+	for _, lw := range d.longs {
+		n += lw.served.Load()
+	}
+	return n
+}
+
+// describe is the long window's EXPLAIN line.
+func (lw *longWindow) describe() string {
+	var names []string
+	for _, c := range lw.calls {
+		names = append(names, c.plan.Func)
+	}
+	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows (%d buckets per key); the frame's partial buckets read as rows",
+		lw.spec.Window, strings.Join(names, ", "), lw.spec.Text, lw.minRows, lw.nb)
+}
+
+// newAgg builds an aggregator of the call (the pool's New, unpooled).
+func (c *windowCall) newAgg() agg.Aggregator { return c.aggs.New().(agg.Aggregator) }
+
+// longCall attaches a call over a window named in long_windows to the
+// window's buckets, or records why it reads rows; a call or a table that
+// long windows refuse is an error.
+func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
+	a := call.plan
+	spec, ok := c.longSpec(a.Window)
+	if !ok {
+		return nil
+	}
+	c.longUsed[spec.Window] = true
+	if err := checkLongCall(a); err != nil {
+		return err
+	}
+	if len(g.sources) != 1 || g.plan.InstanceNotInWindow || len(g.plan.Unions) > 0 {
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: a window with UNION tables is not pre-aggregated", a.Window)
+	}
+	src := g.sources[0]
+	st, ok := src.table.(storage.Observable)
+	if !ok {
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: table %s is a disk table; pre-aggregated buckets need a memory table", a.Window, src.name)
+	}
+	ix := st.Indexes()[src.index]
+	if ix.LatCount > 0 && ix.TTLType != storage.TTLAbsolute {
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: index %s keeps the latest %d rows per key (TTL %s); buckets need an absolute TTL", a.Window, ix.Name, ix.LatCount, ix.TTLType)
+	}
+	f := call.frame
+	switch {
+	case spec.BucketMS == 0:
+		call.why = fmt.Sprintf("bucket %s counts rows: the frame is read as rows", spec.Text)
+		return nil
+	case f.Unit != window.Range:
+		call.why = "a ROWS frame holds a bounded number of rows: read as rows"
+		return nil
+	case f.Unbounded:
+		call.why = "an unbounded frame: read as rows"
+		return nil
+	case f.MaxSize > 0:
+		call.why = "MAXSIZE keeps the latest rows only: read as rows"
+		return nil
+	case src.proj != nil:
+		call.why = "a window over a projection: read as rows"
+		return nil
+	}
+	var lw *longWindow
+	for _, x := range c.longs {
+		if x.group == g && x.spec.Window == spec.Window {
+			lw = x
+		}
+	}
+	if lw == nil {
+		minRows := c.opts.LongMinRows
+		if minRows <= 0 {
+			minRows = DefaultLongMinRows
+		}
+		nb := f.Start/spec.BucketMS + 2
+		if nb > 1<<20 {
+			return planner.Errorf(planner.ErrUnsupported, "long window %s: buckets of %s cut the frame into %d buckets; give a longer bucket (at most %d per frame)", a.Window, spec.Text, nb, 1<<20)
+		}
+		lw = &longWindow{spec: spec, group: g, src: src, st: st, nb: nb, minRows: minRows, ttl: ix, seed: maphash.MakeSeed()}
+		c.longs = append(c.longs, lw)
+	}
+	lw.calls = append(lw.calls, call)
+	call.long = lw
+	return nil
+}

@@ -1,0 +1,182 @@
+package online_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/sundialdb/sundial/exec/expr"
+	"github.com/sundialdb/sundial/exec/online"
+	"github.com/sundialdb/sundial/planner"
+	"github.com/sundialdb/sundial/session"
+	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/storage"
+	"github.com/sundialdb/sundial/types"
+)
+
+var longQueries = flag.Int("online.longqueries", 60, "random queries for TestLongWindowsEqualRows")
+
+var longCalls = []string{
+	"sum(v)", "count(v)", "count(*)", "avg(v)", "min(v)", "max(v)", "sum(n)", "max(n)", "min(s)",
+	"count_where(v, n > 0)", "sum_where(v, n < 100)", "avg_where(n, v >= 0)", "min_where(v, n > -200)", "max_where(n, v != 0)",
+}
+
+func longFrame(rng *rand.Rand) string {
+	start := 5 + rng.IntN(60)
+	var f string
+	switch rng.IntN(3) {
+	case 0:
+		f = fmt.Sprintf("ROWS_RANGE BETWEEN %ds PRECEDING AND %ds PRECEDING", start, rng.IntN(4))
+	default:
+		f = fmt.Sprintf("ROWS_RANGE BETWEEN %ds PRECEDING AND CURRENT ROW", start)
+	}
+	switch rng.IntN(5) {
+	case 0:
+		f += " EXCLUDE CURRENT_ROW"
+	case 1:
+		f += " EXCLUDE CURRENT_TIME"
+	}
+	return f
+}
+
+// TestLongWindowsEqualRows: a deployment whose windows are pre-aggregated in
+// buckets answers every request exactly as the same deployment reading rows,
+// while rows arrive out of order, before and after the buckets start, for
+// requests at the newest time and older ones, and as an absolute TTL expires
+// rows.
+func TestLongWindowsEqualRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	served := int64(0)
+	for q := 0; q < *longQueries; q++ {
+		served += checkLong(t, rng, q)
+		if t.Failed() {
+			return
+		}
+	}
+	if served == 0 {
+		t.Fatal("no answer came from buckets")
+	}
+	t.Logf("%d queries, %d answers from buckets", *longQueries, served)
+}
+
+func checkLong(t *testing.T, rng *rand.Rand, q int) int64 {
+	ctx := context.Background()
+	s := session.New(session.NewInstance())
+	for _, r := range sql.ParseScript("CREATE DATABASE d; USE d; CREATE TABLE t1 (" + columnsSQL + ", INDEX(KEY=k, TS=ts, TTL=1h, TTL_TYPE=absolute));") {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		if _, err := s.Exec(ctx, r.Stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fields, windows, long []string
+	nw := 1 + rng.IntN(2)
+	for w := 0; w < nw; w++ {
+		windows = append(windows, fmt.Sprintf("w%d AS (PARTITION BY k ORDER BY ts %s)", w, longFrame(rng)))
+		for c := 0; c < 1+rng.IntN(4); c++ {
+			fields = append(fields, fmt.Sprintf("%s OVER w%d AS f%d_%d", longCalls[rng.IntN(len(longCalls))], w, w, c))
+		}
+		long = append(long, fmt.Sprintf("w%d:%ds", w, 1+rng.IntN(7)))
+	}
+	query := fmt.Sprintf("SELECT k, ts, %s FROM t1 WINDOW %s", strings.Join(fields, ", "), strings.Join(windows, ", "))
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("query %d: %v\n%s", q, err, query)
+		}
+	}
+	st, err := sql.ParseOne(query)
+	must(err)
+	t1, _ := s.Table(sql.TableName{Name: "t1"})
+	spec := storage.IndexSpec{Name: "k", KeyCols: []int{0}, TSCol: 2, TTLType: storage.TTLAbsolute, AbsMillis: 3_600_000}
+	mt, err := storage.NewMemTable(t1.Schema, []storage.IndexSpec{spec})
+	must(err)
+	tables := &memTables{m: map[string]storage.Table{"t1": mt}}
+	binder := &planner.Binder{Catalog: s.Catalog(), DB: "d", Fold: func(e planner.Expr) (types.Value, bool) { return expr.Fold(e, &expr.Env{}) }}
+	plan, err := binder.BindQuery(st.(sql.Query))
+	must(err)
+	rowsDep, err := online.Compile(plan, tables, &expr.Env{})
+	must(err)
+	lws, err := online.ParseLongWindows(strings.Join(long, ","))
+	must(err)
+	longDep, err := online.CompileWith(plan, tables, &expr.Env{}, online.Options{LongWindows: lws, LongMinRows: 1 + rng.IntN(8)})
+	must(err)
+	defer longDep.Close()
+
+	rows := randomRows(rng, 200+rng.IntN(400))
+	for i := range rows {
+		if rng.IntN(3) > 0 {
+			rows[i][0] = types.StringValue("hot")
+		}
+	}
+	startAt := rng.IntN(len(rows))
+	newest := int64(math.MinInt64)
+	for i, row := range rows {
+		if i == startAt {
+			must(longDep.Start())
+		}
+		_, err := mt.Put(row)
+		must(err)
+		newest = max(newest, row[2].I)
+		if rng.IntN(2) == 0 {
+			continue
+		}
+		req := append([]types.Value(nil), rows[rng.IntN(i+1)]...)
+		switch rng.IntN(3) {
+		case 0:
+			req[2] = types.TimestampValue(newest + int64(rng.IntN(3000)))
+		case 1:
+			req[2] = types.TimestampValue(newest - int64(rng.IntN(120_000)))
+		}
+		now := int64(math.MaxInt64 / 2)
+		if rng.IntN(3) == 0 {
+			now = newest + 3_600_000 - int64(rng.IntN(120_000)) // the TTL expires the oldest rows
+		}
+		want, err := rowsDep.Request(req, now)
+		must(err)
+		got, err := longDep.Request(req, now)
+		must(err)
+		for c := range want {
+			if !types.Identical(want[c], got[c]) {
+				t.Fatalf("query %d, after %d rows, request %v at now %d, column %s: rows %v, buckets %v\n%s\n%s",
+					q, i+1, req, now, plan.Schema()[c].Name, want[c], got[c], query, longDep.Explain())
+			}
+		}
+	}
+	return longDep.LongWindowServed()
+}
+
+func TestParseLongWindows(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{"w1:1d", "w1 86400000 0"},
+		{" w1 : 2h , w2:30m,w3:10s", "w1 7200000 0; w2 1800000 0; w3 10000 0"},
+		{"w1:1000", "w1 0 1000"},
+		{"w1:2y", "error: long_windows: window w1: bucket 2y is neither a time"},
+		{"w1", "error: long_windows: \"w1\" is not window:bucket"},
+		{"w1:1d,w1:2d", "error: long_windows: window w1 is named twice"},
+		{"w1:0h", "error: long_windows: window w1: bucket 0h is neither"},
+		{"", "error: long_windows: no window given"},
+	} {
+		lws, err := online.ParseLongWindows(tc.in)
+		var got string
+		if err != nil {
+			got = "error: " + err.Error()
+		} else {
+			var parts []string
+			for _, lw := range lws {
+				parts = append(parts, fmt.Sprintf("%s %d %d", lw.Window, lw.BucketMS, lw.Rows))
+			}
+			got = strings.Join(parts, "; ")
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("ParseLongWindows(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
