@@ -133,6 +133,19 @@ func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
 			if wc.spec.Base != "" {
 				walkErr = errorf(ErrUnsupported, "window %s refers to window %s", wc.name, wc.spec.Base)
 			}
+			if sig, ok := Lookup(c.Name); ok && !sig.Aggregate {
+				// f(expression of aggregates) OVER w: every aggregate inside
+				// takes the window and f is computed over their results.
+				inner := plainAggregates(c.Args)
+				if len(inner) == 0 {
+					walkErr = errorf(ErrType, "%s is not an aggregate function, it cannot take OVER%s", c.Name, at(c.Pos))
+					return
+				}
+				for _, ic := range inner {
+					calls = append(calls, windowCall{call: ic, name: wc.name, spec: wc.spec})
+				}
+				return
+			}
 			calls = append(calls, wc)
 		})
 	}
@@ -196,7 +209,7 @@ func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
 		return nil, err
 	}
 
-	if len(sel.GroupBy) > 0 || sel.Having != nil || hasPlainAggregate(sel) {
+	if len(sel.GroupBy) > 0 || sel.Having != nil || hasPlainAggregate(sel, slots) {
 		if len(calls) > 0 {
 			return nil, errorf(ErrUnsupported, "GROUP BY together with window aggregates")
 		}
@@ -492,14 +505,58 @@ func walkExpr(e sql.Expr, f func(sql.Expr)) {
 	}
 }
 
-func hasPlainAggregate(sel *sql.Select) bool {
+// hasPlainAggregate reports whether the select list calls an aggregate
+// without OVER (other than those a windowed expression gave a window: slots).
+func hasPlainAggregate(sel *sql.Select, slots map[*sql.Call]int) bool {
 	found := false
 	for _, f := range sel.Fields {
 		walkExpr(f.Expr, func(e sql.Expr) {
 			if c, ok := e.(*sql.Call); ok && c.Over == nil {
+				if _, windowed := slots[c]; windowed {
+					return
+				}
 				if s, ok := Lookup(c.Name); ok && s.Aggregate {
 					found = true
 				}
+			}
+		})
+	}
+	return found
+}
+
+// plainAggregates returns the aggregate calls without OVER in es, outermost
+// first (not the calls inside their arguments).
+func plainAggregates(es []sql.Expr) []*sql.Call {
+	var out []*sql.Call
+	var inAgg []*sql.Call // aggregates found so far: their arguments are theirs
+	for _, e := range es {
+		walkExpr(e, func(x sql.Expr) {
+			c, ok := x.(*sql.Call)
+			if !ok || c.Over != nil {
+				return
+			}
+			if s, ok := Lookup(c.Name); !ok || !s.Aggregate {
+				return
+			}
+			for _, a := range inAgg {
+				if containsCall(a, c) {
+					return
+				}
+			}
+			inAgg = append(inAgg, c)
+			out = append(out, c)
+		})
+	}
+	return out
+}
+
+// containsCall reports whether c appears inside the arguments of outer.
+func containsCall(outer, c *sql.Call) bool {
+	found := false
+	for _, a := range outer.Args {
+		walkExpr(a, func(x sql.Expr) {
+			if x == sql.Expr(c) {
+				found = true
 			}
 		})
 	}
@@ -516,10 +573,10 @@ func (b *Binder) bindWindows(calls []windowCall, input Node, sc *scope) (*Window
 	groupKey := map[string]int{}
 	for i, wc := range calls {
 		spec := wc.spec
-		if len(spec.OrderBy) != 1 {
-			return nil, errorf(ErrType, "window %s needs exactly one ORDER BY column (the time column)%s", wc.name, at(wc.call.Pos))
+		if len(spec.OrderBy) > 1 {
+			return nil, errorf(ErrType, "window %s needs at most one ORDER BY column (the time column)%s", wc.name, at(wc.call.Pos))
 		}
-		if spec.OrderBy[0].Desc {
+		if len(spec.OrderBy) == 1 && spec.OrderBy[0].Desc {
 			return nil, errorf(ErrUnsupported, "window %s: ORDER BY ... DESC", wc.name)
 		}
 		if spec.Frame == nil {
@@ -539,14 +596,21 @@ func (b *Binder) bindWindows(calls []windowCall, input Node, sc *scope) (*Window
 		if len(parts) == 0 {
 			return nil, errorf(ErrType, "window %s needs PARTITION BY", wc.name)
 		}
-		order, err := b.bindExpr(spec.OrderBy[0].Expr, sc, nil)
-		if err != nil {
-			return nil, fmt.Errorf("window %s: ORDER BY: %w", wc.name, err)
-		}
-		switch order.Kind() {
-		case types.Timestamp, types.Int64, types.Int32, types.Int16:
-		default:
-			return nil, errorf(ErrType, "window %s: ORDER BY %s must be a timestamp or integer column, not %s", wc.name, order, order.Kind())
+		// Without ORDER BY, arrival order decides (docs/windows.md); the
+		// frame is checked when it is compiled (it may not measure time).
+		var order Expr
+		orderText := "(arrival)"
+		if len(spec.OrderBy) == 1 {
+			var err error
+			if order, err = b.bindExpr(spec.OrderBy[0].Expr, sc, nil); err != nil {
+				return nil, fmt.Errorf("window %s: ORDER BY: %w", wc.name, err)
+			}
+			switch order.Kind() {
+			case types.Timestamp, types.Int64, types.Int32, types.Int16:
+			default:
+				return nil, errorf(ErrType, "window %s: ORDER BY %s must be a timestamp or integer column, not %s", wc.name, order, order.Kind())
+			}
+			orderText = order.String()
 		}
 		var unions []Node
 		var unionKey []string
@@ -561,7 +625,7 @@ func (b *Binder) bindWindows(calls []windowCall, input Node, sc *scope) (*Window
 			unions = append(unions, n)
 			unionKey = append(unionKey, sql.Format(u))
 		}
-		key := fmt.Sprintf("%s|%s|%s|%v", exprList(parts), order, strings.Join(unionKey, ","), spec.InstanceNotInWindow)
+		key := fmt.Sprintf("%s|%s|%s|%v", exprList(parts), orderText, strings.Join(unionKey, ","), spec.InstanceNotInWindow)
 		gi, ok := groupKey[key]
 		if !ok {
 			gi = len(win.Groups)
@@ -920,11 +984,15 @@ func (b *Binder) bindExprWith(e sql.Expr, sc *scope, slots map[*sql.Call]int, su
 		}
 		return b.fold(castTo(x, e.Type)), nil
 	case *sql.Call:
+		if slot, ok := slots[e]; ok {
+			return &ColRef{Index: slot, Name: sql.Format(e), T: sc.cols[slot].kind}, nil
+		}
 		if e.Over != nil {
-			if slot, ok := slots[e]; ok {
-				return &ColRef{Index: slot, Name: sql.Format(e), T: sc.cols[slot].kind}, nil
+			if s, ok := Lookup(e.Name); !ok || s.Aggregate || slots == nil {
+				return nil, errorf(ErrUnsupported, "a window aggregate here%s", at(e.Pos))
 			}
-			return nil, errorf(ErrUnsupported, "a window aggregate here%s", at(e.Pos))
+			// f(...) OVER w of a scalar f: its aggregates have slots, f is
+			// computed over them below.
 		}
 		if s, ok := Lookup(e.Name); ok && s.Aggregate {
 			return nil, errorf(ErrType, "aggregate %s needs OVER a window or a GROUP BY%s", e.Name, at(e.Pos))

@@ -50,7 +50,7 @@ type Window struct {
 type WindowGroup struct {
 	Windows             []string // the window names (or "(inline)") sharing the group
 	PartitionBy         []Expr   // over the Window's input columns
-	OrderBy             Expr     // the time column (timestamp or integer) over the input columns
+	OrderBy             Expr     // the time column (timestamp or integer) over the input columns; nil: none, arrival order decides
 	Unions              []Node   // union sources, each with the input's schema
 	InstanceNotInWindow bool
 }
@@ -230,7 +230,10 @@ func (w *Window) describe() string {
 	var b strings.Builder
 	b.WriteString("Window")
 	for gi, g := range w.Groups {
-		fmt.Fprintf(&b, "\n      group %d: PARTITION BY %s ORDER BY %s", gi, exprList(g.PartitionBy), g.OrderBy)
+		fmt.Fprintf(&b, "\n      group %d: PARTITION BY %s", gi, exprList(g.PartitionBy))
+		if g.OrderBy != nil {
+			fmt.Fprintf(&b, " ORDER BY %s", g.OrderBy)
+		}
 		if len(g.Unions) > 0 {
 			fmt.Fprintf(&b, " UNION %d source(s)", len(g.Unions))
 		}

@@ -546,9 +546,15 @@ func (p *prepass) parseWindowSpec(lo, hi int) (*WindowSpec, error) {
 	return spec, nil
 }
 
+// windowModifiers reads the attributes after a frame (or before PARTITION BY):
+// MAXSIZE, which is part of the frame and so comes first (OpenMLDB's grammar),
+// then EXCLUDE and INSTANCE_NOT_IN_WINDOW in any order.
 func (p *prepass) windowModifiers(c *cursor, spec *WindowSpec) error {
+	attrs := false // an EXCLUDE or INSTANCE_NOT_IN_WINDOW was read
 	for {
 		switch {
+		case c.peek().is("MAXSIZE") && attrs:
+			return p.errTok(c.i, c.hi, "MAXSIZE belongs to the frame: write it before EXCLUDE and INSTANCE_NOT_IN_WINDOW")
 		case c.accept("MAXSIZE"):
 			n, err := c.integer("MAXSIZE row count")
 			if err != nil {
@@ -559,6 +565,7 @@ func (p *prepass) windowModifiers(c *cursor, spec *WindowSpec) error {
 			}
 			spec.MaxSize = n
 		case c.accept("EXCLUDE"):
+			attrs = true
 			switch {
 			case c.accept("CURRENT_ROW"):
 				spec.ExcludeCurrentRow = true
@@ -568,6 +575,7 @@ func (p *prepass) windowModifiers(c *cursor, spec *WindowSpec) error {
 				return c.errorf("expected CURRENT_ROW or CURRENT_TIME after EXCLUDE")
 			}
 		case c.accept("INSTANCE_NOT_IN_WINDOW"):
+			attrs = true
 			spec.InstanceNotInWindow = true
 		default:
 			return nil

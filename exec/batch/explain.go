@@ -29,8 +29,12 @@ func Explain(n planner.Node) string {
 						aggs = append(aggs, a.Func)
 					}
 				}
+				order := "arrival"
+				if g.OrderBy != nil {
+					order = g.OrderBy.String()
+				}
 				fmt.Fprintf(&b, "%sSlideWindows group %d: hash-partition on (%s) over all cores, sort by (key, %s, source, seq), slide %d frame(s): %s\n",
-					pad, gi, exprs(g.PartitionBy), g.OrderBy, len(aggs), strings.Join(aggs, ", "))
+					pad, gi, exprs(g.PartitionBy), order, len(aggs), strings.Join(aggs, ", "))
 			}
 		case *planner.LastJoin:
 			fmt.Fprintf(&b, "%sHashLastJoin right on (%s), keep the last match by %s\n", pad, exprs(n.RightKeys), orderText(n))

@@ -119,9 +119,13 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 		}
 		keyEvals[i] = ev
 	}
-	tsEval, err := expr.Compile(g.OrderBy, e.Env)
-	if err != nil {
-		return err
+	// Without ORDER BY every row has time 0: (rank, seq), the arrival order, decides.
+	var tsEval expr.Evaluator
+	if g.OrderBy != nil {
+		var err error
+		if tsEval, err = expr.Compile(g.OrderBy, e.Env); err != nil {
+			return err
+		}
 	}
 	// Each distinct argument expression is evaluated once per row, and each
 	// distinct frame bounded once per row, whatever the number of calls.
@@ -214,10 +218,13 @@ func (e *Engine) runGroup(ctx context.Context, g *planner.WindowGroup, main *typ
 			rank = nUnions - int16(si) // the first union source is later than the second, ...
 		}
 		for r := 0; r < b.Len(); r++ {
-			tv := tsEval.Eval(b, r)
-			ts := tv.I
-			if tv.Null {
-				ts = math.MinInt64
+			var ts int64
+			if tsEval != nil {
+				tv := tsEval.Eval(b, r)
+				ts = tv.I
+				if tv.Null {
+					ts = math.MinInt64
+				}
 			}
 			k := keyOf[pos]
 			entries[next[k]] = entry{ts: ts, row: int32(r), src: int16(si), rank: rank}
