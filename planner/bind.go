@@ -16,6 +16,38 @@ type Binder struct {
 	DB      string // the current database (USE)
 	// Fold evaluates a constant expression (exec/expr.Fold); nil disables folding.
 	Fold func(Expr) (types.Value, bool)
+
+	ctes []*cte // the WITH queries in scope, innermost last
+}
+
+// cte is a named query of a WITH clause. A reference binds it afresh, with
+// the WITH queries that were in scope where it was defined (the ones before
+// it in its clause, and the outer ones): it may use an earlier one, or a
+// table of its own name, but not itself.
+type cte struct {
+	name  string
+	query sql.Query
+	outer []*cte
+}
+
+// withScope brings a WITH clause's queries into scope; the returned func
+// restores the previous scope.
+func (b *Binder) withScope(with []*sql.CTE) func() {
+	saved := b.ctes
+	for _, c := range with {
+		b.ctes = append(b.ctes[:len(b.ctes):len(b.ctes)], &cte{name: c.Name, query: c.Query, outer: b.ctes})
+	}
+	return func() { b.ctes = saved }
+}
+
+// lookupCTE finds the innermost WITH query of a name, or nil.
+func (b *Binder) lookupCTE(name string) *cte {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if strings.EqualFold(b.ctes[i].name, name) {
+			return b.ctes[i]
+		}
+	}
+	return nil
 }
 
 // column is one entry of a name scope. An empty name is a hidden column (a
@@ -88,9 +120,54 @@ func (b *Binder) BindQuery(q sql.Query) (Node, error) {
 	case *sql.Select:
 		return b.bindSelect(q)
 	case *sql.SetOp:
-		return nil, errorf(ErrUnsupported, "UNION of queries (outside WINDOW ... UNION)")
+		return b.bindSetOp(q)
 	}
 	return nil, errorf(ErrUnsupported, "query %T", q)
+}
+
+// bindSetOp binds q1 UNION [ALL] q2 ...: left to right, consecutive UNION
+// ALLs in one Union node; ORDER BY and LIMIT apply to the whole.
+func (b *Binder) bindSetOp(q *sql.SetOp) (Node, error) {
+	defer b.withScope(q.With)()
+	var out Node
+	for i, s := range q.Selects {
+		n, err := b.BindQuery(s)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			out = n
+			continue
+		}
+		if err := unionShape(out.Schema(), n.Schema(), i+1); err != nil {
+			return nil, err
+		}
+		distinct := !q.All[i-1]
+		if u, ok := out.(*Union); ok && !u.Distinct && !distinct {
+			u.Sources = append(u.Sources, n)
+			continue
+		}
+		out = &Union{Sources: []Node{out, n}, Distinct: distinct}
+	}
+	out, err := b.orderBy(q.OrderBy, out)
+	if err != nil {
+		return nil, err
+	}
+	return b.limit(q.Limit, q.Offset, out)
+}
+
+// unionShape checks that the nth query of a UNION has the first one's column kinds.
+func unionShape(want, got types.Schema, nth int) error {
+	if len(want) != len(got) {
+		return errorf(ErrType, "UNION: query %d has %d columns, the first query %d", nth, len(got), len(want))
+	}
+	for i := range want {
+		if want[i].Kind != got[i].Kind {
+			return errorf(ErrType, "UNION: column %d of query %d (%s) is %s, the first query's (%s) is %s",
+				i+1, nth, got[i].Name, got[i].Kind, want[i].Name, want[i].Kind)
+		}
+	}
+	return nil
 }
 
 // windowCall is a windowed call of the select list with its resolved window.
@@ -101,9 +178,7 @@ type windowCall struct {
 }
 
 func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
-	if len(sel.With) > 0 {
-		return nil, errorf(ErrUnsupported, "WITH")
-	}
+	defer b.withScope(sel.With)()
 	if sel.From == nil {
 		return b.bindNoFrom(sel)
 	}
@@ -235,32 +310,40 @@ func (b *Binder) bindSelect(sel *sql.Select) (Node, error) {
 		proj.Exprs = append(proj.Exprs, e)
 		proj.Names = append(proj.Names, fieldName(f))
 	}
-	var out Node = proj
-	if len(sel.OrderBy) > 0 {
-		s := &Sort{Input: out}
-		outScope := &scope{}
-		outScope.add("", "", proj.Schema())
-		for _, o := range sel.OrderBy {
-			k, err := b.bindExpr(o.Expr, outScope, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%w (ORDER BY reads the select list's columns)", err)
-			}
-			s.Keys = append(s.Keys, k)
-			s.Desc = append(s.Desc, o.Desc)
-		}
-		out = s
+	out, err := b.orderBy(sel.OrderBy, proj)
+	if err != nil {
+		return nil, err
 	}
-	return b.limit(sel, out)
+	return b.limit(sel.Limit, sel.Offset, out)
 }
 
-func (b *Binder) limit(sel *sql.Select, out Node) (Node, error) {
-	if sel.Limit == nil {
+// orderBy sorts a query's result by items that read its columns.
+func (b *Binder) orderBy(items []*sql.OrderItem, out Node) (Node, error) {
+	if len(items) == 0 {
 		return out, nil
 	}
-	if sel.Offset != nil {
+	s := &Sort{Input: out}
+	outScope := &scope{}
+	outScope.add("", "", out.Schema())
+	for _, o := range items {
+		k, err := b.bindExpr(o.Expr, outScope, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w (ORDER BY reads the select list's columns)", err)
+		}
+		s.Keys = append(s.Keys, k)
+		s.Desc = append(s.Desc, o.Desc)
+	}
+	return s, nil
+}
+
+func (b *Binder) limit(limit, offset sql.Expr, out Node) (Node, error) {
+	if limit == nil {
+		return out, nil
+	}
+	if offset != nil {
 		return nil, errorf(ErrUnsupported, "LIMIT ... OFFSET")
 	}
-	lit, ok := sel.Limit.(*sql.Literal)
+	lit, ok := limit.(*sql.Literal)
 	if !ok || lit.Kind != sql.LitInt || lit.Int < 0 {
 		return nil, errorf(ErrType, "LIMIT takes a non-negative integer")
 	}
@@ -293,7 +376,7 @@ func (b *Binder) bindNoFrom(sel *sql.Select) (Node, error) {
 		proj.Exprs = append(proj.Exprs, e)
 		proj.Names = append(proj.Names, fieldName(f))
 	}
-	return b.limit(sel, proj)
+	return b.limit(sel.Limit, sel.Offset, proj)
 }
 
 // leftmost splits FROM into its leftmost leaf and the joins applied to it, in order.
@@ -311,6 +394,21 @@ func (b *Binder) bindLeaf(t sql.TableExpr) (Node, *scope, error) {
 	sc := &scope{}
 	switch t := t.(type) {
 	case *sql.TableRef:
+		if c := b.lookupCTE(t.Name.Name); c != nil && t.Name.DB == "" {
+			saved := b.ctes
+			b.ctes = c.outer
+			n, err := b.BindQuery(c.query)
+			b.ctes = saved
+			if err != nil {
+				return nil, nil, fmt.Errorf("WITH %s: %w", c.name, err)
+			}
+			alias := t.Alias
+			if alias == "" {
+				alias = c.name
+			}
+			sc.add("", alias, n.Schema())
+			return n, sc, nil
+		}
 		db := t.Name.DB
 		if db == "" {
 			db = b.DB
@@ -814,20 +912,11 @@ func (b *Binder) bindGrouped(sel *sql.Select, input Node, sc *scope) (Node, erro
 		// HAVING filters the aggregate's rows, before the projection.
 		proj.Input = &Filter{Input: agg, Cond: cond}
 	}
-	if len(sel.OrderBy) > 0 {
-		s := &Sort{Input: out}
-		os := &scope{}
-		os.add("", "", proj.Schema())
-		for _, o := range sel.OrderBy {
-			k, err := b.bindExpr(o.Expr, os, nil)
-			if err != nil {
-				return nil, err
-			}
-			s.Keys, s.Desc = append(s.Keys, k), append(s.Desc, o.Desc)
-		}
-		out = s
+	out, err := b.orderBy(sel.OrderBy, out)
+	if err != nil {
+		return nil, err
 	}
-	return b.limit(sel, out)
+	return b.limit(sel.Limit, sel.Offset, out)
 }
 
 // ---------------------------------------------------------------------------

@@ -88,6 +88,8 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT nosuchfn(v) FROM t1", "unknown function nosuchfn", planner.ErrUnknown},
 		{"SELECT k, v FROM t1 GROUP BY k", "column v must appear in GROUP BY", planner.ErrType},
 		{"SELECT CAST(ts AS date) + 1 FROM t1", "", nil},
+		{"SELECT id FROM t1 UNION ALL SELECT k FROM t2", "UNION: column 1 of query 2 (k) is string, the first query's (id) is int", planner.ErrType},
+		{"WITH t1 AS (SELECT id FROM t1) SELECT k FROM t1", "unknown column k", planner.ErrUnknown},
 	} {
 		st, err := sql.ParseOne(tc.query)
 		if err != nil {
@@ -125,5 +127,25 @@ func TestWindowGrouping(t *testing.T) {
 	}
 	if w.Aggs[1].T != types.Int64 || w.Aggs[0].T != types.Double {
 		t.Fatalf("types: sum %s, count %s", w.Aggs[0].T, w.Aggs[1].T)
+	}
+}
+
+// TestBindAccepts: queries that bind.
+func TestBindAccepts(t *testing.T) {
+	c := catalog(t,
+		"CREATE TABLE t1 (id int, k string, ts timestamp, v double, INDEX(KEY=k, TS=ts))",
+		"CREATE TABLE t2 (id int, k string, ts timestamp, w double, INDEX(KEY=k, TS=ts))")
+	b := &planner.Binder{Catalog: c, DB: "db"}
+	for _, q := range []string{
+		"SELECT sum(v) OVER (PARTITION BY k ROWS 2 PRECEDING) FROM t1", // no ORDER BY: arrival order
+		"WITH a AS (SELECT k FROM t1), b AS (SELECT k FROM a) SELECT k FROM b UNION SELECT k FROM t2",
+	} {
+		st, err := sql.ParseOne(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if _, err := b.BindQuery(st.(sql.Query)); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
 	}
 }

@@ -105,6 +105,14 @@ type Sort struct {
 	Desc  []bool
 }
 
+// Union concatenates the rows of its sources, in order (UNION ALL); with
+// Distinct, only the first of equal rows is kept (UNION). Every source has
+// the first one's column kinds; the names are the first one's.
+type Union struct {
+	Sources  []Node
+	Distinct bool
+}
+
 // Limit keeps the first N rows.
 type Limit struct {
 	Input Node
@@ -166,6 +174,9 @@ func (s *Sort) Schema() types.Schema { return s.Input.Schema() }
 // Schema implements Node.
 func (l *Limit) Schema() types.Schema { return l.Input.Schema() }
 
+// Schema implements Node.
+func (u *Union) Schema() types.Schema { return u.Sources[0].Schema() }
+
 // Inputs implements Node.
 func (s *Scan) Inputs() []Node      { return nil }
 func (f *Filter) Inputs() []Node    { return []Node{f.Input} }
@@ -175,6 +186,7 @@ func (j *Join) Inputs() []Node      { return []Node{j.Left, j.Right} }
 func (a *Aggregate) Inputs() []Node { return []Node{a.Input} }
 func (s *Sort) Inputs() []Node      { return []Node{s.Input} }
 func (l *Limit) Inputs() []Node     { return []Node{l.Input} }
+func (u *Union) Inputs() []Node     { return u.Sources }
 func (w *Window) Inputs() []Node {
 	in := []Node{w.Input}
 	for _, g := range w.Groups {
@@ -297,3 +309,10 @@ func (s *Sort) describe() string {
 }
 
 func (l *Limit) describe() string { return fmt.Sprintf("Limit %d", l.N) }
+
+func (u *Union) describe() string {
+	if u.Distinct {
+		return "Union DISTINCT"
+	}
+	return "Union ALL"
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,13 +149,48 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 	if err := s.ensureIndexes(plan); err != nil {
 		return nil, err
 	}
-	dep, err := online.Compile(plan, s.inst, s.env())
+	var opts online.Options
+	kv, err := optionMap(st.Options)
 	if err != nil {
 		return nil, err
 	}
+	for k, v := range kv {
+		switch k {
+		case "long_windows":
+			if opts.LongWindows, err = online.ParseLongWindows(v); err != nil {
+				return nil, err
+			}
+		case "long_windows_min_rows":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: long_windows_min_rows must be a positive number of rows, not %q", st.Name, v)
+			}
+			opts.LongMinRows = n
+		default:
+			return nil, planner.Errorf(ErrSetting, "DEPLOY %s: option %s is not supported (long_windows and long_windows_min_rows are)", st.Name, k)
+		}
+	}
+	dep, err := online.CompileWith(plan, s.inst, s.env(), opts)
+	if err != nil {
+		return nil, err
+	}
+	// Long windows' buckets start following the store before the
+	// deployment is visible.
+	if err := dep.Start(); err != nil {
+		return nil, err
+	}
 	s.inst.mu.Lock()
-	s.inst.deployments[strings.ToLower(db+"."+st.Name)] = &deployment{db: db, name: st.Name, text: sql.Format(st.Query), dep: dep}
-	s.inst.mu.Unlock()
+	defer s.inst.mu.Unlock()
+	k := strings.ToLower(db + "." + st.Name)
+	if _, ok := s.inst.deployments[k]; ok { // deployed meanwhile
+		dep.Close()
+		return nil, planner.Errorf(planner.ErrExists, "deployment %s already exists in database %s", st.Name, db)
+	}
+	text := sql.Format(st.Query)
+	if len(st.Options) > 0 {
+		text = sql.Format(st)
+	}
+	s.inst.deployments[k] = &deployment{db: db, name: st.Name, text: text, dep: dep}
 	return &Result{Msg: fmt.Sprintf("Deploy %s: input %s, output %s", st.Name, schemaText(dep.InputSchema()), schemaText(dep.Schema()))}, nil
 }
 
@@ -323,7 +359,7 @@ func (s *Session) showDeployments(one string) (*Result, error) {
 			if !strings.EqualFold(d.name, one) || !strings.EqualFold(d.db, s.DB) {
 				continue
 			}
-			return &Result{Msg: fmt.Sprintf("deployment %s.%s\n%s\ninput  %s\noutput %s", d.db, d.name, d.text, schemaText(d.dep.InputSchema()), schemaText(d.dep.Schema()))}, nil
+			return &Result{Msg: fmt.Sprintf("deployment %s.%s\n%s\ninput  %s\noutput %s\nplan:\n%s", d.db, d.name, d.text, schemaText(d.dep.InputSchema()), schemaText(d.dep.Schema()), strings.TrimRight(d.dep.Explain(), "\n"))}, nil
 		}
 		b.Cols[0].Append(types.StringValue(d.db))
 		b.Cols[1].Append(types.StringValue(d.name))
@@ -348,6 +384,7 @@ func (s *Session) dropDeployment(st *sql.DropDeployment) (*Result, error) {
 		}
 		return nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", st.Name, db)
 	}
+	s.inst.deployments[k].dep.Close()
 	delete(s.inst.deployments, k)
 	return &Result{Msg: "Drop deployment " + st.Name}, nil
 }

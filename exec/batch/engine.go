@@ -151,6 +151,8 @@ func (e *Engine) run(ctx context.Context, n planner.Node) (*types.Batch, error) 
 			return nil, err
 		}
 		return e.sort(n, in)
+	case *planner.Union:
+		return e.union(ctx, n)
 	}
 	return nil, fmt.Errorf("%w: %T in batch mode", planner.ErrUnsupported, n)
 }
@@ -224,6 +226,40 @@ func (e *Engine) sort(s *planner.Sort, in *types.Batch) (*types.Batch, error) {
 		return 0
 	})
 	return take(in, idx), nil
+}
+
+// union concatenates the sources' rows in order; UNION (Distinct) keeps the
+// first of equal rows (NULL equal to NULL).
+func (e *Engine) union(ctx context.Context, u *planner.Union) (*types.Batch, error) {
+	schema := u.Schema()
+	out := &types.Batch{Schema: schema}
+	for _, f := range schema {
+		out.Cols = append(out.Cols, types.NewColumn(f.Kind, 0))
+	}
+	seen := map[string]bool{}
+	var key []byte
+	for _, src := range u.Sources {
+		b, err := e.run(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		for r := 0; r < b.Len(); r++ {
+			if u.Distinct {
+				key = key[:0]
+				for _, c := range b.Cols {
+					key = appendKey(key, c.Value(r))
+				}
+				if seen[string(key)] {
+					continue
+				}
+				seen[string(key)] = true
+			}
+			for i, c := range b.Cols {
+				out.Cols[i].Append(c.Value(r))
+			}
+		}
+	}
+	return out, nil
 }
 
 func (e *Engine) compileAll(xs []planner.Expr) ([]expr.Evaluator, error) {

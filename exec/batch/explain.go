@@ -46,6 +46,12 @@ func Explain(n planner.Node) string {
 			fmt.Fprintf(&b, "%sSortRows\n", pad)
 		case *planner.Limit:
 			fmt.Fprintf(&b, "%sLimitRows %d\n", pad, n.N)
+		case *planner.Union:
+			if n.Distinct {
+				fmt.Fprintf(&b, "%sConcatRows of %d inputs in order, keeping the first of equal rows\n", pad, len(n.Sources))
+			} else {
+				fmt.Fprintf(&b, "%sConcatRows of %d inputs in order\n", pad, len(n.Sources))
+			}
 		default:
 			fmt.Fprintf(&b, "%s%T (not supported in batch mode)\n", pad, n)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/sundialdb/sundial/sql"
 )
 
-// queryFixture is the data of TestQueries.
+// queryFixture is the data of TestQueries: t1 and t2 share a shape, t3 does not.
 const queryFixture = `CREATE DATABASE d; USE d;
 CREATE TABLE t1 (k string, v int, ts timestamp, INDEX(KEY=k, TS=ts));
 CREATE TABLE t2 (k string, v int, ts timestamp, INDEX(KEY=k, TS=ts));
@@ -54,12 +54,33 @@ func runQuery(t *testing.T, query string) (string, error) {
 	return b.String(), nil
 }
 
-// TestQueries runs queries over a small fixture: windows without ORDER BY or over
-// expressions of aggregates.
+// TestQueries runs queries over a small fixture: set operations, WITH, and
+// windows without ORDER BY or over expressions of aggregates.
 func TestQueries(t *testing.T) {
 	for _, tc := range []struct {
 		name, query, want string
 	}{
+		{"union all keeps every row in order",
+			"SELECT k, v FROM t1 UNION ALL SELECT k, v FROM t2",
+			"a 1\nb 2\na 3\na 4\na 3\nc 5\na 3\n"},
+		{"union keeps the first of equal rows",
+			"SELECT k, v FROM t1 UNION SELECT k, v FROM t2",
+			"a 1\nb 2\na 3\na 4\nc 5\n"},
+		{"union then order and limit",
+			"SELECT k, v FROM t1 UNION ALL SELECT k, v FROM t2 ORDER BY v DESC LIMIT 2",
+			"c 5\na 4\n"},
+		{"last join over a union: the latest row of the concatenation",
+			"SELECT t3.k, u.v FROM t3 LAST JOIN (SELECT * FROM t2 UNION ALL SELECT * FROM t1) u ON t3.k = u.k",
+			"a 4\nz NULL\n"},
+		{"with: a named query, used twice",
+			"WITH a AS (SELECT k, v + 1 AS w FROM t1 WHERE k = 'a') SELECT x.k, x.w, y.w FROM a x LAST JOIN a y ON x.w = y.w + 1",
+			"a 2 NULL\na 4 NULL\na 5 4\n"},
+		{"with: a named query shadows its table, and reads it",
+			"WITH t1 AS (SELECT k, v * 10 AS v FROM t1) SELECT v FROM t1",
+			"10\n20\n30\n40\n"},
+		{"with: a later query reads an earlier one",
+			"WITH a AS (SELECT v FROM t1), b AS (SELECT v + 100 AS v FROM a) SELECT v FROM b WHERE v > 102",
+			"103\n104\n"},
 		{"window without ORDER BY: arrival order",
 			"SELECT k, sum(v) OVER (PARTITION BY k ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM t1",
 			"a 1\nb 2\na 4\na 7\n"},
@@ -88,6 +109,11 @@ func TestQueryErrors(t *testing.T) {
 		query, err string
 		sentinel   error
 	}{
+		{"SELECT k, v FROM t1 UNION ALL SELECT k, ts FROM t3", "UNION: column 2 of query 2 (ts) is timestamp, the first query's (v) is int", planner.ErrType},
+		{"SELECT k, v FROM t1 UNION ALL SELECT k FROM t3", "UNION: query 2 has 1 columns, the first query 2", planner.ErrType},
+		{"SELECT k, ts FROM t1 UNION SELECT k, nosuch FROM t3", "unknown column nosuch", planner.ErrUnknown},
+		{"WITH a AS (SELECT nosuch FROM t1) SELECT * FROM a", "WITH a: unknown column nosuch", planner.ErrUnknown},
+		{"WITH a AS (SELECT * FROM a) SELECT * FROM a", "unknown table a", planner.ErrUnknown},
 		{"SELECT sum(v) OVER (PARTITION BY k ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW) FROM t1", "needs ORDER BY a timestamp column", nil},
 		{"SELECT abs(v) OVER (PARTITION BY k ORDER BY ts ROWS 1 PRECEDING) FROM t1", "abs is not an aggregate function, it cannot take OVER", planner.ErrType},
 	} {

@@ -20,9 +20,9 @@ import (
 
 // Long windows (DEPLOY ... OPTIONS(long_windows='w30d:1h')).
 //
-// For a window named in the option, every key of its index that holds at
-// least MinRows rows keeps one partial aggregate per call and per bucket of
-// time (1h above): a ring of the buckets that a frame ending at the key's
+// For a window named in the option, every key of its index whose newest
+// frame holds at least MinRows rows keeps one partial aggregate per call and
+// per bucket of time (1h above): a ring of the buckets that a frame ending at the key's
 // newest row can cover. The buckets follow the store through an observer
 // (storage.Observable), so they hold exactly the rows the store does. A
 // request merges the buckets wholly inside its frame (agg.Merge) and reads
@@ -34,8 +34,9 @@ import (
 // cannot serve (a key below MinRows, a frame older than the ring) is
 // computed from the rows as usual.
 
-// DefaultLongMinRows is the number of rows from which a key of a long window
-// keeps buckets: below it, reading the rows is as quick as merging buckets.
+// DefaultLongMinRows is the number of rows in a key's newest frame from
+// which the key keeps buckets: below it, reading the rows is about as quick
+// as merging buckets, and buckets would cost memory for little.
 const DefaultLongMinRows = 1024
 
 // LongWindow is one window of a long_windows option.
@@ -107,7 +108,7 @@ var longFuncs = map[string]bool{
 // pre-aggregate, naming the window and the call.
 func checkLongCall(a *planner.WindowAgg) error {
 	fail := func(format string, args ...any) error {
-		return planner.Errorf(planner.ErrUnsupported, "long window %s: %s(...) AS %s: %s", a.Window, a.Func, a.Name, fmt.Sprintf(format, args...))
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: %s(...): %s", a.Window, a.Func, fmt.Sprintf(format, args...))
 	}
 	if !longFuncs[a.Func] {
 		return fail("only count, sum, avg, min, max and count_where, sum_where, avg_where, min_where, max_where are pre-aggregated")
@@ -198,6 +199,9 @@ type longWindow struct {
 type lwShard struct {
 	mu     sync.RWMutex
 	series map[string]*series
+	// later: keys with MinRows rows of which fewer than MinRows are in
+	// the newest frame, and the row count at which to look again.
+	later map[string]int
 }
 
 // series is one key's ring of buckets: bucket k (rows with k*b <= ts <
@@ -256,10 +260,49 @@ func (lw *longWindow) start() error {
 	lw.cancel = cancel
 	return lw.st.EachKey(lw.src.index, func(key []byte, n int) bool {
 		if n >= lw.minRows && lw.get(key) == nil {
-			lw.build(key)
+			lw.consider(key, n)
 		}
 		return true
 	})
+}
+
+// consider builds a key's buckets when its newest frame holds MinRows rows:
+// below that, reading the frame's rows is as quick as merging buckets, and
+// buckets would cost memory for nothing. Otherwise it looks again once the
+// key has a quarter more rows. The caller holds the key's write lock.
+func (lw *longWindow) consider(key []byte, n int) {
+	sh := lw.shard(key)
+	sh.mu.RLock()
+	next, wait := sh.later[string(key)]
+	sh.mu.RUnlock()
+	if wait && n < next {
+		return
+	}
+	start := lw.calls[0].frame.Start
+	inFrame, from := 0, int64(math.MinInt64)
+	_ = lw.st.ScanKey(lw.src.index, key, math.MaxInt64, math.MinInt64, func(ts int64, _ uint64, _ []byte) bool {
+		if from == math.MinInt64 {
+			from, _ = subOK(ts, start)
+		}
+		if ts < from {
+			return false
+		}
+		inFrame++
+		return inFrame < lw.minRows
+	})
+	if inFrame >= lw.minRows {
+		sh.mu.Lock()
+		delete(sh.later, string(key))
+		sh.mu.Unlock()
+		lw.build(key)
+		return
+	}
+	sh.mu.Lock()
+	if sh.later == nil {
+		sh.later = map[string]int{}
+	}
+	sh.later[string(key)] = n + n/4 + 1
+	sh.mu.Unlock()
 }
 
 func (lw *longWindow) stop() {
@@ -273,7 +316,7 @@ func (lw *longWindow) observe(key []byte, n int, ts int64, _ uint64, row []byte)
 	s := lw.get(key)
 	if s == nil {
 		if n >= lw.minRows {
-			lw.build(key) // the row is linked already: the scan reads it
+			lw.consider(key, n) // the row is linked already: a build reads it
 		}
 		return
 	}
@@ -542,7 +585,7 @@ func (lw *longWindow) describe() string {
 	for _, c := range lw.calls {
 		names = append(names, c.plan.Func)
 	}
-	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows (%d buckets per key); the frame's partial buckets read as rows",
+	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows in their newest frame (%d buckets per key); the frame's partial buckets read as rows",
 		lw.spec.Window, strings.Join(names, ", "), lw.spec.Text, lw.minRows, lw.nb)
 }
 

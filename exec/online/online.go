@@ -47,8 +47,8 @@ type Options struct {
 	// LongWindows are the windows whose calls are pre-aggregated in buckets
 	// (DEPLOY ... OPTIONS(long_windows='w1:1d'); see ParseLongWindows).
 	LongWindows []LongWindow
-	// LongMinRows is the number of rows from which a key of a long window
-	// keeps buckets (0: DefaultLongMinRows).
+	// LongMinRows is the number of rows in a key's newest frame from which
+	// the key keeps buckets (0: DefaultLongMinRows).
 	LongMinRows int
 }
 
@@ -871,7 +871,7 @@ func (d *Deployment) Explain() string {
 				}
 				for _, c := range g.calls {
 					if c.why != "" {
-						fmt.Fprintf(&b, "%s  long window %s: %s AS %s: %s\n", pad, c.plan.Window, c.plan.Func, c.plan.Name, c.why)
+						fmt.Fprintf(&b, "%s  long window %s: %s: %s\n", pad, c.plan.Window, c.plan.Func, c.why)
 					}
 				}
 			}
