@@ -463,6 +463,11 @@ func (b *Binder) bindJoins(left Node, lsc *scope, joins []*sql.Join) (Node, *sco
 				if err != nil {
 					return nil, nil, fmt.Errorf("%w (LAST JOIN ... ORDER BY reads the right table)", err)
 				}
+				switch o.Kind() {
+				case types.Timestamp, types.Int64, types.Int32, types.Int16:
+				default:
+					return nil, nil, errorf(ErrType, "LAST JOIN ... ORDER BY %s must be a timestamp or integer column (the right table's time), not %s%s", o, o.Kind(), at(exprPos(j.OrderBy)))
+				}
 				lj.OrderBy = o
 			}
 			left = lj
@@ -477,6 +482,17 @@ func (b *Binder) bindJoins(left Node, lsc *scope, joins []*sql.Join) (Node, *sco
 		lsc = both
 	}
 	return left, lsc, nil
+}
+
+// exprPos is where an expression starts, when the parser recorded it.
+func exprPos(e sql.Expr) sql.Pos {
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return e.Pos
+	case *sql.Call:
+		return e.Pos
+	}
+	return sql.Pos{}
 }
 
 // equiKeys extracts the equality conjuncts of cond that compare a left-only
@@ -850,6 +866,9 @@ func (b *Binder) bindGrouped(sel *sql.Select, input Node, sc *scope) (Node, erro
 		if err != nil {
 			return nil, fmt.Errorf("GROUP BY: %w", err)
 		}
+		if k := e.Kind(); k == types.Float || k == types.Double {
+			return nil, errorf(ErrType, "GROUP BY %s is %s: a group key cannot be floating-point (as in OpenMLDB)", e, k)
+		}
 		keyText[sql.Format(g)] = len(agg.Keys)
 		agg.Keys = append(agg.Keys, e)
 		name := sql.Format(g)
@@ -884,6 +903,14 @@ func (b *Binder) bindGrouped(sel *sql.Select, input Node, sc *scope) (Node, erro
 				return &ColRef{Index: nk + len(agg.Aggs) - 1, Name: a.Name, T: a.T}, nil
 			}
 		case *sql.ColumnRef:
+			// A key written differently (t.c in GROUP BY, c in the select list) is the same column.
+			if i, err := sc.resolve(x); err == nil {
+				for k, key := range agg.Keys {
+					if c, ok := key.(*ColRef); ok && c.Index == i {
+						return &ColRef{Index: k, Name: agg.Names[k], T: key.Kind()}, nil
+					}
+				}
+			}
 			return nil, errorf(ErrType, "column %s must appear in GROUP BY or inside an aggregate%s", x.Name, at(x.Pos))
 		}
 		return b.bindExprWith(e, outScope, nil, bindOut)

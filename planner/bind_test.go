@@ -88,6 +88,8 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT nosuchfn(v) FROM t1", "unknown function nosuchfn", planner.ErrUnknown},
 		{"SELECT k, v FROM t1 GROUP BY k", "column v must appear in GROUP BY", planner.ErrType},
 		{"SELECT CAST(ts AS date) + 1 FROM t1", "", nil},
+		{"SELECT v, count(*) FROM t1 GROUP BY v", "GROUP BY v is double: a group key cannot be floating-point", planner.ErrType},
+		{"SELECT t1.id FROM t1 LAST JOIN t2 ORDER BY t2.w ON t1.k = t2.k", "LAST JOIN ... ORDER BY t2.w must be a timestamp or integer column (the right table's time), not double, line 1, column 47", planner.ErrType},
 		{"SELECT id FROM t1 UNION ALL SELECT k FROM t2", "UNION: column 1 of query 2 (k) is string, the first query's (id) is int", planner.ErrType},
 		{"WITH t1 AS (SELECT id FROM t1) SELECT k FROM t1", "unknown column k", planner.ErrUnknown},
 	} {
@@ -137,7 +139,9 @@ func TestBindAccepts(t *testing.T) {
 		"CREATE TABLE t2 (id int, k string, ts timestamp, w double, INDEX(KEY=k, TS=ts))")
 	b := &planner.Binder{Catalog: c, DB: "db"}
 	for _, q := range []string{
-		"SELECT sum(v) OVER (PARTITION BY k ROWS 2 PRECEDING) FROM t1", // no ORDER BY: arrival order
+		"SELECT k, count(*) FROM t1 GROUP BY t1.k",                       // the key written two ways
+		"SELECT t1.k FROM t1 LAST JOIN t2 ORDER BY t2.ts ON t1.k = t2.k", // ORDER BY the right table's time
+		"SELECT sum(v) OVER (PARTITION BY k ROWS 2 PRECEDING) FROM t1",   // no ORDER BY: arrival order
 		"WITH a AS (SELECT k FROM t1), b AS (SELECT k FROM a) SELECT k FROM b UNION SELECT k FROM t2",
 	} {
 		st, err := sql.ParseOne(q)
