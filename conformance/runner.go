@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sundialdb/sundial/exec/online"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/sql"
@@ -117,6 +118,27 @@ func (cr *caseRun) exec(text string) (*session.Result, error) {
 		last = res
 	}
 	return last, nil
+}
+
+// longWindowDeployment is the name the runner deploys a case's query under
+// when the case has a longWindow flag (OpenMLDB's test framework deploys
+// those cases with OPTIONS(long_windows=...)).
+const longWindowDeployment = "conformance_long_window"
+
+// deployLong deploys query (a case's sql, substituted) with the case's
+// long_windows and buckets for every key (long_windows_min_rows 1, so that
+// the buckets, not only the rows, answer the case's few rows).
+func (cr *caseRun) deployLong(query string) (*online.Deployment, error) {
+	q := strings.TrimRight(strings.TrimSpace(query), ";")
+	lw := strings.ReplaceAll(cr.c.RawFlags.LongWindow, "'", "''")
+	if _, err := cr.exec("DEPLOY " + longWindowDeployment + " OPTIONS(long_windows='" + lw + "', long_windows_min_rows='1') " + q); err != nil {
+		return nil, err
+	}
+	dep, ok := cr.s.Deployment(cr.db, longWindowDeployment)
+	if !ok {
+		return nil, fmt.Errorf("deployment %s not found after DEPLOY", longWindowDeployment)
+	}
+	return dep, nil
 }
 
 // setup creates the case's tables and loads their rows. In request mode the
@@ -237,6 +259,16 @@ func (r *Runner) RunBatch(ctx context.Context, c *Case) (out Outcome) {
 	expect := &c.Expect
 	if v, ok, err := c.ExpectVariant("unequalExpect.batch_expect"); err == nil && ok {
 		expect = v
+	}
+	if c.RawFlags.LongWindow != "" && c.SQL != "" {
+		// The deployment validates the long windows: what it refuses fails
+		// the case in batch mode too.
+		if _, err := cr.deployLong(Substitute(c.SQL, c, env)); err != nil {
+			if isUnsupportedStatement(err) {
+				return skipWith(c, SkipStatement, err)
+			}
+			return check(c, expect, nil, err)
+		}
 	}
 	ran := false
 	for _, st := range c.Statements(env) {
@@ -727,7 +759,13 @@ func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
 	if !ok {
 		return skip(c, SkipStatement+": not a query")
 	}
-	dep, err := cr.s.PrepareRequest(q)
+	var dep *online.Deployment
+	var err error
+	if c.RawFlags.LongWindow != "" {
+		dep, err = cr.deployLong(text)
+	} else {
+		dep, err = cr.s.PrepareRequest(q)
+	}
 	if err != nil {
 		return check(c, expect, nil, err)
 	}

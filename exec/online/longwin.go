@@ -113,15 +113,24 @@ func checkLongCall(a *planner.WindowAgg) error {
 	if !longFuncs[a.Func] {
 		return fail("only count, sum, avg, min, max and count_where, sum_where, avg_where, min_where, max_where are pre-aggregated")
 	}
-	if len(a.Args) == 0 {
+	args := a.Args
+	if a.Func == "count_where" && len(args) == 1 {
+		// count_where(*, cond): the binder drops the *.
+		return checkLongCondOf(fail, args[0])
+	}
+	if len(args) == 0 {
 		if a.Func == "count" {
 			return nil
 		}
 		return fail("needs a column argument")
 	}
-	v := a.Args[0].Kind()
+	v := args[0].Kind()
 	switch a.Func {
-	case "sum", "avg", "sum_where", "avg_where", "min_where", "max_where":
+	case "sum":
+		if !v.IsNumeric() && v != types.Timestamp {
+			return fail("the value is %s, not a number", v)
+		}
+	case "avg", "sum_where", "avg_where", "min_where", "max_where":
 		if !v.IsNumeric() {
 			return fail("the value is %s, not a number", v)
 		}
@@ -131,18 +140,23 @@ func checkLongCall(a *planner.WindowAgg) error {
 		}
 	}
 	if strings.HasSuffix(a.Func, "_where") {
-		if len(a.Args) != 2 {
+		if len(args) != 2 {
 			return fail("needs a value and a condition")
 		}
-		if err := checkLongCond(a.Args[1]); err != nil {
-			return fail("%v", err)
-		}
+		return checkLongCondOf(fail, args[1])
+	}
+	return nil
+}
+
+func checkLongCondOf(fail func(string, ...any) error, cond planner.Expr) error {
+	if err := checkLongCond(cond); err != nil {
+		return fail("%v", err)
 	}
 	return nil
 }
 
 // checkLongCond accepts the conditions OpenMLDB pre-aggregates: one
-// comparison of a numeric column with a constant.
+// comparison of a column (not a timestamp or a date) with a constant.
 func checkLongCond(e planner.Expr) error {
 	c, ok := e.(*planner.Call)
 	if !ok || len(c.Args) != 2 {
@@ -164,8 +178,8 @@ func checkLongCond(e planner.Expr) error {
 		}
 		switch x := x.(type) {
 		case *planner.ColRef:
-			if !x.T.IsNumeric() {
-				return fmt.Errorf("the condition compares column %s of type %s; only numeric columns are pre-aggregated", x.Name, x.T)
+			if x.T == types.Timestamp || x.T == types.Date {
+				return fmt.Errorf("the condition compares column %s of type %s; time columns are not pre-aggregated", x.Name, x.T)
 			}
 			col++
 		case *planner.Const:
