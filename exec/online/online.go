@@ -217,6 +217,8 @@ func (c *compiler) node(n planner.Node) (step, error) {
 		return nil, planner.Errorf(planner.ErrUnsupported, "LIMIT in a deployment")
 	case *planner.Join:
 		return nil, planner.Errorf(planner.ErrUnsupported, "LEFT/INNER JOIN in a deployment (use LAST JOIN)")
+	case *planner.Union:
+		return nil, planner.Errorf(planner.ErrUnsupported, "UNION of queries in a deployment (a window can read other tables with WINDOW ... UNION)")
 	}
 	return nil, planner.Errorf(planner.ErrUnsupported, "%T in a deployment", n)
 }
@@ -408,6 +410,9 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 				return nil, err
 			}
 			wg.keys = append(wg.keys, ev)
+		}
+		if g.OrderBy == nil {
+			return nil, planner.Errorf(planner.ErrUnsupported, "window %s has no ORDER BY: request mode reads windows from an index, which needs the time column (ORDER BY ts)", strings.Join(g.Windows, ", "))
 		}
 		viewTS, ok := colOf(g.OrderBy)
 		if !ok {
