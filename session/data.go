@@ -11,10 +11,11 @@ import (
 	"github.com/sundialdb/sundial/exec/files"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/sql"
+	"github.com/sundialdb/sundial/storage"
 	"github.com/sundialdb/sundial/types"
 )
 
-// insert appends rows to a table's in-memory data.
+// insert stores rows in a table's online store (as PUT does).
 func (s *Session) insert(st *sql.Insert) (*Result, error) {
 	t, err := s.table(st.Table)
 	if err != nil {
@@ -68,8 +69,7 @@ func (s *Session) insert(st *sql.Insert) (*Result, error) {
 			b.Cols[i].Append(v)
 		}
 	}
-	// Inserted rows are the table's online data: its store, and the rows
-	// batch queries and previews read.
+	// Inserted rows go to the table's store, which batch queries read too.
 	if err := s.storeRows(t, b); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Session) loadData(st *sql.LoadData) (*Result, error) {
 	}
 	path := s.path(st.Path)
 	if s.Mode == "online" {
-		// Online: the rows go into the table's store (and its preview data).
+		// Online: the rows go into the table's store (which queries read too).
 		n, err := s.loadOnline(t, path, ropts)
 		if err != nil {
 			return nil, err
@@ -169,6 +169,9 @@ func (s *Session) BindFiles(t *planner.Table, pattern string, opts files.ReadOpt
 	d := s.inst.tableData(t)
 	if replace {
 		d.files, d.mem = nil, nil
+		if st, ok := s.inst.stores[batch.SourceKey(t.DB, t.Name)]; ok {
+			d.hidden = st.LastSeq() // the stored rows stay online, not in batch queries
+		}
 	}
 	d.files = append(d.files, fileRef{pattern: pattern, opts: opts})
 	return nil
@@ -266,7 +269,9 @@ func (s *Session) writeOutfile(into *sql.IntoOutfile, out *types.Batch) (*Result
 }
 
 // sources snapshots the data of every table of the catalog for one query
-// (a table with no rows yet reads as empty).
+// (a table with no rows yet reads as empty): its bound files, its AppendRows
+// rows as they are now, and its store's rows up to the store's LastSeq now.
+// Rows stored while the query runs are not read.
 func (s *Session) sources() map[string]batch.Source {
 	s.inst.mu.Lock()
 	defer s.inst.mu.Unlock()
@@ -274,29 +279,70 @@ func (s *Session) sources() map[string]batch.Source {
 	for _, db := range s.inst.Catalog.Databases() {
 		ts, _ := s.inst.Catalog.Tables(db)
 		for _, t := range ts {
-			src := &source{onRead: s.OnRead}
-			if d, ok := s.inst.data[batch.SourceKey(t.DB, t.Name)]; ok {
-				src.mem, src.files = d.mem, append([]fileRef(nil), d.files...)
+			k := batch.SourceKey(t.DB, t.Name)
+			d := s.inst.data[k]
+			if d == nil {
+				d = &tableData{}
 			}
-			m[batch.SourceKey(t.DB, t.Name)] = src
+			src := &source{onRead: s.OnRead, files: append([]fileRef(nil), d.files...)}
+			st, ok := s.inst.stores[k]
+			var last uint64
+			if ok {
+				src.store, last = st, st.LastSeq()
+			}
+			// The store's rows and the AppendRows parts, in the order they came.
+			prev := d.hidden
+			for _, p := range d.mem {
+				if src.store != nil && p.after > prev {
+					src.segs = append(src.segs, segment{from: prev + 1, to: p.after})
+				}
+				src.segs = append(src.segs, segment{mem: frozen(p.rows)})
+				prev = max(prev, p.after)
+			}
+			if src.store != nil && last > prev {
+				src.segs = append(src.segs, segment{from: prev + 1, to: last})
+			}
+			m[k] = src
 		}
 	}
 	return m
 }
 
-// source is a table's data for one query: loaded files then inserted rows.
+// frozen returns a view of b's rows as they are now: later appends to b do
+// not show in it, and appending to it cannot write into b.
+func frozen(b *types.Batch) *types.Batch {
+	out := &types.Batch{Schema: b.Schema, Cols: make([]*types.Column, len(b.Cols))}
+	for i, c := range b.Cols {
+		out.Cols[i] = &types.Column{Kind: c.Kind, Nulls: c.Nulls[:len(c.Nulls):len(c.Nulls)],
+			I: c.I[:len(c.I):len(c.I)], F: c.F[:len(c.F):len(c.F)], S: c.S[:len(c.S):len(c.S)]}
+	}
+	return out
+}
+
+// source is a table's data for one query: bound files, then segments of
+// stored rows and AppendRows rows.
 type source struct {
-	mem    *types.Batch
 	files  []fileRef
+	store  storage.Table // nil: the table has no store
+	segs   []segment
 	onRead func(rows int)
 }
 
-// Rows implements batch.StreamSource.
+// segment is AppendRows rows (mem) or, when mem is nil, the store's live
+// rows with from <= seq <= to.
+type segment struct {
+	mem      *types.Batch
+	from, to uint64
+}
+
+// storeBatchRows is the most stored rows a scan decodes at a time (as many
+// as a file batch; a variable for tests).
+var storeBatchRows = 64 << 10
+
+// Rows implements batch.StreamSource. For a store it is an estimate: the
+// rows it holds, at most the seqs the query reads.
 func (src *source) Rows(t *planner.Table) (int64, bool) {
-	var n int64
-	if src.mem != nil {
-		n = int64(src.mem.Len())
-	}
+	n := int64(src.segRows())
 	for _, f := range src.files {
 		r, err := files.Open(f.pattern, t.Schema, f.opts)
 		if err != nil {
@@ -312,9 +358,11 @@ func (src *source) Rows(t *planner.Table) (int64, bool) {
 	return n, true
 }
 
-// Scan implements batch.StreamSource: the files a batch at a time, then the inserted rows.
+// Scan implements batch.StreamSource: the files a batch at a time, then the
+// segments (stored rows decoded a batch at a time).
 func (src *source) Scan(ctx context.Context, t *planner.Table, need []bool) (batch.Iterator, error) {
-	return &scanIter{ctx: ctx, src: src, t: t, need: atLeastOne(need)}, nil
+	need = atLeastOne(need)
+	return &scanIter{ctx: ctx, src: src, t: t, need: need, dec: newStoreDecoder(src.store, t.Schema, need)}, nil
 }
 
 // atLeastOne makes a query that reads no column (count(*)) read the first
@@ -335,14 +383,58 @@ func atLeastOne(need []bool) []bool {
 	return out
 }
 
+// storeDecoder decodes the needed columns of stored rows into columns.
+type storeDecoder struct {
+	dec  *storage.Decoder
+	cols []int // the table's columns decoded, in order
+	want types.Schema
+}
+
+func newStoreDecoder(st storage.Table, schema types.Schema, need []bool) *storeDecoder {
+	if st == nil {
+		return nil
+	}
+	d := &storeDecoder{}
+	for i, f := range schema {
+		if need == nil || need[i] {
+			d.cols = append(d.cols, i)
+			d.want = append(d.want, f)
+		}
+	}
+	d.dec = st.Decoder(d.cols)
+	return d
+}
+
+// read appends to out (columns of d.want) the store's live rows with
+// from <= seq <= to, at most limit of them (0: no limit), and returns the
+// seq to resume from (to+1 once the range is done).
+func (d *storeDecoder) read(st storage.Table, from, to uint64, out []*types.Column, limit int) (uint64, error) {
+	n := 0
+	next := to + 1
+	err := st.Rows(from, to, func(seq uint64, row []byte) bool {
+		for j, c := range d.cols {
+			out[j].Append(d.dec.Value(row, c))
+		}
+		n++
+		if limit > 0 && n == limit {
+			next = seq + 1
+			return false
+		}
+		return true
+	})
+	return next, err
+}
+
 type scanIter struct {
-	ctx     context.Context
-	src     *source
-	t       *planner.Table
-	need    []bool
-	next    int // the next file to open
-	r       *files.Reader
-	memDone bool
+	ctx  context.Context
+	src  *source
+	t    *planner.Table
+	need []bool
+	dec  *storeDecoder
+	next int // the next file to open
+	r    *files.Reader
+	seg  int    // the segment being read
+	from uint64 // in a store segment: the next seq to read
 }
 
 func (it *scanIter) Next() (*types.Batch, error) {
@@ -375,11 +467,32 @@ func (it *scanIter) Next() (*types.Batch, error) {
 			it.r = r
 			continue
 		}
-		if !it.memDone && it.src.mem != nil {
-			it.memDone = true
-			return it.src.mem, nil
+		if it.seg >= len(it.src.segs) {
+			return nil, io.EOF
 		}
-		return nil, io.EOF
+		sg := it.src.segs[it.seg]
+		if sg.mem != nil {
+			it.seg++
+			return sg.mem, nil
+		}
+		from := max(it.from, sg.from)
+		if from > sg.to {
+			it.seg++
+			continue
+		}
+		cols := make([]*types.Column, len(it.dec.want))
+		for i, f := range it.dec.want {
+			cols[i] = types.NewColumn(f.Kind, int(min(sg.to-from+1, uint64(storeBatchRows))))
+		}
+		next, err := it.dec.read(it.src.store, from, sg.to, cols, storeBatchRows)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", it.t.Name, err)
+		}
+		it.from = next
+		if cols[0].Len() == 0 {
+			continue // no live row left in the segment
+		}
+		return widen(it.t.Schema, it.need, &types.Batch{Schema: it.dec.want, Cols: cols}), nil
 	}
 }
 
@@ -427,13 +540,16 @@ func widen(s types.Schema, need []bool, b *types.Batch) *types.Batch {
 }
 
 // Read implements batch.Source: files first, in the order bound, then the
-// inserted rows. Columns the query does not need are not decoded.
+// segments (stored rows, AppendRows rows). Columns the query does not need
+// are not decoded.
 func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*types.Batch, error) {
 	need = atLeastOne(need)
 	var want types.Schema
+	idx := make([]int, 0, len(t.Schema))
 	for i, f := range t.Schema {
 		if need == nil || need[i] {
 			want = append(want, f)
+			idx = append(idx, i)
 		}
 	}
 	// Open every file first: the total row count sizes the columns once.
@@ -443,10 +559,7 @@ func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*ty
 			r.Close()
 		}
 	}()
-	total := 0
-	if src.mem != nil {
-		total = src.mem.Len()
-	}
+	total := src.segRows()
 	for _, f := range src.files {
 		r, err := files.Open(f.pattern, want, f.opts)
 		if err != nil {
@@ -493,22 +606,29 @@ func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*ty
 			}
 		}
 	}
-	if src.mem != nil {
-		idx := make([]int, 0, len(want))
-		for i := range t.Schema {
-			if need == nil || need[i] {
-				idx = append(idx, i)
-			}
+	dec := newStoreDecoder(src.store, t.Schema, need)
+	for _, sg := range src.segs {
+		if sg.mem != nil {
+			appendCols(sg.mem, func(i int) *types.Column { return sg.mem.Cols[idx[i]] })
+			continue
 		}
-		appendCols(src.mem, func(i int) *types.Column { return src.mem.Cols[idx[i]] })
+		// A batch at a time, to check for cancellation.
+		for from := sg.from; from <= sg.to; {
+			next, err := dec.read(src.store, from, sg.to, cols, storeBatchRows)
+			if err != nil {
+				return nil, fmt.Errorf("table %s: %w", t.Name, err)
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			from = next
+		}
 	}
 	// Reassemble the table's shape: unread columns are NULL columns sharing one mask.
 	out := &types.Batch{Schema: t.Schema, Cols: make([]*types.Column, len(t.Schema))}
 	var rows int
 	if len(cols) > 0 {
 		rows = cols[0].Len()
-	} else if src.mem != nil {
-		rows = src.mem.Len()
 	}
 	var allNull []bool
 	j := 0
@@ -529,9 +649,28 @@ func (src *source) Read(ctx context.Context, t *planner.Table, need []bool) (*ty
 	return out, nil
 }
 
+// segRows estimates the rows of the segments (see Rows).
+func (src *source) segRows() int {
+	n := 0
+	var live int64 = -1
+	for _, sg := range src.segs {
+		if sg.mem != nil {
+			n += sg.mem.Len()
+			continue
+		}
+		if live < 0 {
+			live = src.store.Stats().Rows
+		}
+		n += int(min(int64(sg.to-sg.from+1), live))
+	}
+	return n
+}
+
 // AppendRows appends rows (columns in the table's order and kinds) to a
-// table's in-memory data, as INSERT does; conformance runners use it to load
-// case data without going through SQL text.
+// table's in-memory batch data, without storing them online (they are not
+// in its store, not logged, and not seen by requests); conformance runners
+// use it to load case data without going through SQL text. Batch queries
+// read them after the rows stored so far.
 func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
 	t, err := s.table(tn)
 	if err != nil {
@@ -545,24 +684,25 @@ func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
 			return planner.Errorf(planner.ErrType, "table %s: column %s is %s, rows have %s", t.Name, t.Schema[i].Name, t.Schema[i].Kind, c.Kind)
 		}
 	}
-	s.inst.appendMem(t, rows)
-	return nil
-}
-
-// appendMem appends rows to a table's in-memory data (what batch queries and
-// previews read besides bound files).
-func (inst *Instance) appendMem(t *planner.Table, rows *types.Batch) {
+	inst := s.inst
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	d := inst.tableData(t)
-	if d.mem == nil {
-		d.mem = emptyBatchOf(t.Schema)
+	var after uint64
+	if st, ok := inst.stores[batch.SourceKey(t.DB, t.Name)]; ok {
+		after = st.LastSeq()
 	}
+	if n := len(d.mem); n == 0 || d.mem[n-1].after != after {
+		d.mem = append(d.mem, memPart{after: after, rows: emptyBatchOf(t.Schema)})
+	}
+	// Appended in place: queries running hold a frozen view of the rows.
+	p := d.mem[len(d.mem)-1].rows
 	for i, c := range rows.Cols {
 		for r := 0; r < c.Len(); r++ {
-			d.mem.Cols[i].Append(c.Value(r))
+			p.Cols[i].Append(c.Value(r))
 		}
 	}
+	return nil
 }
 
 // Table returns the catalog table a name resolves to in this session.

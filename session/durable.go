@@ -42,8 +42,8 @@ import (
 //     the table. Indexes DEPLOY adds are recreated by replaying the DEPLOY.
 //
 // Recovery: the newest snapshot's catalog statements are executed again in
-// order, then its tables' rows are put back (in the store and in the rows
-// batch queries read); then the WAL is replayed from the snapshot's LSN, in
+// order, then its tables' rows are put back in their stores (which batch
+// queries read too); then the WAL is replayed from the snapshot's LSN, in
 // LSN order, statements executed and rows applied as when they were first
 // written. A snapshot is taken every SnapshotEvery records and on Close; it
 // pauses writes while the tables are written out, and is followed by the
@@ -176,10 +176,8 @@ func (inst *Instance) Recover(dir string) (RecoveryStats, error) {
 		stats.RowRecords++
 		stats.Rows += b.Len()
 		// As when the record was first written: the rows a store refuses (a
-		// NULL time) stop the batch there, and leave the batch data alone.
-		if inst.putRows(t, b) == nil {
-			inst.appendMem(t, b)
-		}
+		// NULL time) stop the batch there.
+		_ = inst.putRows(t, b)
 		d.since.Add(1)
 		return nil
 	})
@@ -291,7 +289,7 @@ func (inst *Instance) replayCatalog(cr catRecord) error {
 }
 
 // storeRows stores validated rows in a table: logged first on a durable
-// instance, then put in the online store and in the rows batch queries read.
+// instance, then put in the online store (which batch queries read too).
 func (s *Session) storeRows(t *planner.Table, b *types.Batch) error {
 	inst := s.inst
 	// The store refuses a NULL time: refuse the whole batch before any row
@@ -327,11 +325,8 @@ func (s *Session) storeRows(t *planner.Table, b *types.Batch) error {
 		}
 		defer inst.noteRecord()
 	}
-	if err := inst.putRows(t, b); err != nil {
-		return err
-	}
-	inst.appendMem(t, b)
-	return nil
+	// The store is the only copy: batch queries read the rows from it.
+	return inst.putRows(t, b)
 }
 
 // noteRecord counts a record and starts a background snapshot every
@@ -617,24 +612,27 @@ func (inst *Instance) loadSnapshot(dir string) (*snapMeta, int, error) {
 			f.Close()
 			return nil, 0, err
 		}
-		b := emptyBatchOf(t.Schema)
+		store, err := inst.storeOf(t)
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		// Each row straight into the store (checked by ReadSnapshot).
 		var vals []types.Value
+		rows := 0
 		_, err = storage.ReadSnapshot(f, t.Schema, func(row []byte) error {
 			vals = dec.Decode(row, vals)
-			for c, v := range vals {
-				b.Cols[c].Append(v)
+			if _, err := store.Put(vals); err != nil {
+				return fmt.Errorf("row %d: %w", rows+1, err)
 			}
+			rows++
 			return nil
 		})
 		f.Close()
 		if err != nil {
 			return nil, 0, fmt.Errorf("snapshot %s, table %s: %w", dir, st.Key, err)
 		}
-		if err := inst.putRows(t, b); err != nil {
-			return nil, 0, fmt.Errorf("snapshot %s, table %s: %w", dir, st.Key, err)
-		}
-		inst.appendMem(t, b)
-		n += b.Len()
+		n += rows
 	}
 	return &meta, n, nil
 }

@@ -1,8 +1,11 @@
 // Package session is one user's connection to a Sundial instance: the current
 // database, the settings (execute_mode, time zone), and the dispatcher that
-// runs each statement: DDL against the catalog, INSERT and LOAD DATA into the
-// tables' data, queries through the batch engine (offline mode), deployments
-// and requests through the online engine over the tables' stores.
+// runs each statement: DDL against the catalog, INSERT (and LOAD DATA in
+// online mode) into the tables' online stores, LOAD DATA in offline mode
+// binding files, queries through the batch engine (offline mode) over the
+// bound files and then the stored rows, read from the stores themselves (a
+// row stored online is kept once, in its store), deployments and requests
+// through the online engine over the same stores.
 //
 // An Instance is in memory (NewInstance) or durable (OpenInstance, or
 // Recover on a new one; see durable.go): a durable instance appends every
@@ -44,11 +47,12 @@ var (
 	ErrSetting = errors.New("session: bad setting")
 )
 
-// Instance is the state sessions share: the catalog and the tables' data.
+// Instance is the state sessions share: the catalog, the tables' stores and
+// their batch data, the deployments.
 type Instance struct {
 	Catalog     *planner.MemCatalog
 	mu          sync.RWMutex
-	data        map[string]*tableData    // batch.SourceKey → offline data (inserted rows, bound files)
+	data        map[string]*tableData    // batch.SourceKey → offline data (bound files, AppendRows' rows)
 	stores      map[string]storage.Table // batch.SourceKey → online store
 	deployments map[string]*deployment   // "db.name" (lower-case) → deployment
 	ids         map[string]uint32        // batch.SourceKey → table id (the WAL's name for a table)
@@ -57,11 +61,25 @@ type Instance struct {
 	dur         *durability // nil: in memory only
 }
 
-// tableData is a table's rows for batch queries: rows inserted with INSERT
-// (in memory) and files bound with LOAD DATA (read when a query runs).
+// tableData is what batch queries read of a table besides its online store:
+// files bound with LOAD DATA (read when a query runs) and rows given to
+// AppendRows (in memory). Rows stored online (INSERT, PUT, LOAD DATA in online
+// mode, recovery) live only in the store; queries read them from it (see
+// Session.sources), in seq order after the files, interleaved with the
+// AppendRows rows in the order the two were added.
 type tableData struct {
-	mem   *types.Batch
 	files []fileRef
+	// hidden: the store's rows with seq <= hidden are not batch data (LOAD
+	// DATA ... mode = 'overwrite' replaced them; they stay in the store).
+	hidden uint64
+	mem    []memPart
+}
+
+// memPart is rows given to AppendRows, which come after the store's rows
+// with seq <= after and before the later ones.
+type memPart struct {
+	after uint64
+	rows  *types.Batch
 }
 
 type fileRef struct {

@@ -28,6 +28,13 @@
 // BenchmarkBytesPerRow compares layer two against one huandu list per key
 // (the reference implementation behind the same timeList interface).
 //
+// # Reading every row
+//
+// Table.Rows lists a table's live rows in seq order (a range of seqs, so a
+// reader takes a chunk at a time and resumes), concurrently with writers;
+// Table.LastSeq bounds a reader to the rows stored before it started. Batch
+// queries read a table's stored rows this way: the store is their only copy.
+//
 // # TTL
 //
 // ttl.go gives the four TTL types their exact OpenMLDB meaning. Expired rows

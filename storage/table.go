@@ -68,6 +68,19 @@ type Table interface {
 	// row is the stored encoding (read it with a Decoder); it stays valid after fn returns (callers may keep
 	// it) and is never modified, so it must not be modified either.
 	Scan(idx int, key []types.Value, maxTS int64, now int64, fn func(ts int64, seq uint64, row []byte) bool) error
+	// LastSeq returns the newest seq handed out so far (0: none yet): every row whose Put has
+	// returned has a seq <= LastSeq. A reader that wants the rows stored before some moment
+	// records LastSeq then and passes it to Rows as last.
+	LastSeq() uint64
+	// Rows calls fn for every live row with first <= seq <= last, in seq order (the order the
+	// rows were put), until fn returns false; to read a table in chunks, stop and call again
+	// from the last seq seen + 1. A row is live while an index holds it: rows Evict dropped from
+	// every index are gone, but no TTL is applied here (a row expired as of now and not yet
+	// evicted is visited). This is how batch queries read the stored rows of a table. It runs
+	// concurrently with Put, Scan, Evict and AddIndex without blocking them; a row whose Put is
+	// still running may or may not be visited. row is the stored encoding (read it with a
+	// Decoder), valid only until fn returns: copy what must outlive the call.
+	Rows(first, last uint64, fn func(seq uint64, row []byte) bool) error
 	// Decoder returns a decoder of this table's rows reading only the wanted columns (nil = all).
 	// It panics if a wanted column is outside the schema (a caller's bug).
 	Decoder(wanted []int) *Decoder

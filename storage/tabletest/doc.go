@@ -6,5 +6,7 @@
 // and the TTL rules of storage/ttl.go): order by (ts desc, seq desc) with
 // ties, the maxTS bound, several indexes, composite and NULL keys, every TTL
 // type before and after eviction, AddIndex backfill, concurrent Put and Scan
-// (readers see a consistent prefix), many keys, and errors.
+// (readers see a consistent prefix), many keys, and errors; and Rows, every
+// live row in seq order: ranges and chunked reads, after eviction, and
+// concurrently with Put and with Evict.
 package tabletest

@@ -34,6 +34,10 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ManyKeys", func(t *testing.T) { testManyKeys(t, open) })
 	t.Run("Values", func(t *testing.T) { testValues(t, open) })
 	t.Run("Errors", func(t *testing.T) { testErrors(t, open) })
+	t.Run("Rows", func(t *testing.T) { testRows(t, open) })
+	t.Run("RowsEvicted", func(t *testing.T) { testRowsEvicted(t, open) })
+	t.Run("RowsConcurrentPut", func(t *testing.T) { testRowsConcurrentPut(t, open) })
+	t.Run("RowsConcurrentEvict", func(t *testing.T) { testRowsConcurrentEvict(t, open) })
 }
 
 // The suite's usual table: k1 string, k2 int, ts timestamp, v bigint, d double, f float, b bool, s smallint, dt date.
