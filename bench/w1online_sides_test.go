@@ -98,7 +98,7 @@ func featOfJSON(row []any) (w1Feat, error) {
 }
 
 // w1oHTTP: the `sundial server` binary on a free loopback port, loaded with the client's PUT in batches,
-// DEPLOY through SQL, then client.Request from C goroutines.
+// (DEPLOY through SQL first), then client.Request from C goroutines.
 func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	n := d.n()
 	addr := freeAddr(b)
@@ -121,7 +121,7 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	cl := client.New("http://"+addr, nil)
 	waitUp(b, srv, func() error { return cl.Health(ctx) })
 	base := srv.rss(b)
-	for _, q := range []string{"CREATE DATABASE " + w1oDB, w1oDDL} {
+	for _, q := range []string{"CREATE DATABASE " + w1oDB, w1oDDL, w1oDeploySQL()} {
 		if _, err := cl.SQL(ctx, w1oDB, q, ""); err != nil {
 			b.Fatalf("%s: %v", q, err)
 		}
@@ -143,9 +143,6 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	heap := map[string]int64{}
 	for _, k := range []string{"alloc", "inuse", "idle", "released"} {
 		heap[k] = serverMetric(ctx, "http://"+addr, "go_memstats_heap_"+k+"_bytes")
-	}
-	if _, err := cl.SQL(ctx, w1oDB, "DEPLOY "+w1oDeploy+" "+W1Features, ""); err != nil {
-		b.Fatal(err)
 	}
 	answer := func(q *w1Req) (w1Feat, error) {
 		f, err := cl.Request(ctx, w1oDB, w1oDeploy, [][]any{{q.user, q.ts, q.amount, q.cat, q.flag}})

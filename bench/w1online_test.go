@@ -41,6 +41,7 @@ var (
 	flagW1OHTTPProfile = flag.String("w1o.httpprofile", "", "BenchmarkW1Online: run the HTTP side against bench/cmd/w1server and write CPU profiles of its request phase to `prefix`-server-N.pprof and -client-N.pprof")
 	flagW1ODurable     = flag.Bool("w1o.durable", false, "BenchmarkW1Online: run the server durable (WAL and snapshots in a temporary --data directory) instead of --in-memory (Redis runs with persistence off)")
 	flagW1OCheck       = flag.Int("w1o.check", 50, "BenchmarkW1Online: requests whose answers are checked against a direct computation, per side")
+	flagW1OLong        = flag.String("w1o.long", "w30d:1h,w1d:10m,w1h:1m", "BenchmarkW1Online: the deployment's long_windows option (\"\": none)")
 )
 
 const (
@@ -466,13 +467,24 @@ func featOfValues(v []types.Value) (w1Feat, error) {
 	return w1Feat{s1h: v[2].F, c1h: v[3].I, a1d: v[4].F, m1d: v[5].F, c30d: v[6].I, s10r: v[7].F}, nil
 }
 
-// w1oInProc: a session, InsertRows in batches, DEPLOY, then session.Request from C goroutines.
+// w1oDeploySQL is the DEPLOY statement of both Sundial sides.
+func w1oDeploySQL() string {
+	if *flagW1OLong == "" {
+		return "DEPLOY " + w1oDeploy + " " + W1Features
+	}
+	return "DEPLOY " + w1oDeploy + " OPTIONS(long_windows='" + *flagW1OLong + "') " + W1Features
+}
+
+// w1oInProc: a session, DEPLOY, InsertRows in batches, then session.Request from C goroutines.
 func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	n := d.n()
 	base := selfRSS(b)
 	inst := session.NewInstance()
 	s := session.New(inst)
 	w1oExec(b, s, "CREATE DATABASE "+w1oDB+"; USE "+w1oDB+"; "+w1oDDL)
+	// Deployed first: the load keeps the long windows' buckets, and the RSS
+	// after it counts them.
+	w1oExec(b, s, w1oDeploySQL())
 	start := time.Now()
 	rows := make([][]types.Value, 0, *flagW1OBatch)
 	for i := 0; i < n; i++ {
@@ -501,7 +513,6 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		b.Fatalf("store holds %d rows, want %d", stats.Rows, n)
 	}
 	storeBytes := stats.Bytes
-	w1oExec(b, s, "DEPLOY "+w1oDeploy+" "+W1Features)
 	answer := func(q *w1Req) (w1Feat, error) {
 		_, out, err := s.Request(w1oDB, w1oDeploy, [][]types.Value{q.values()})
 		if err != nil {
@@ -533,6 +544,9 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 	}
 	b.StopTimer()
+	if dep, ok := s.Deployment(w1oDB, w1oDeploy); ok {
+		b.Logf("inproc: %d of %d feature answers from long-window buckets\n%s", dep.LongWindowServed(), 6*len(reqs)*(b.N+1), dep.Explain())
+	}
 	side := &w1oSide{name: "inproc", loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss) / float64(n), rssMB: float64(after) / (1 << 20), storePerRow: float64(storeBytes) / float64(n), res: res, reqs: reqs}
 	side.report(b, n)
 	runtime.KeepAlive(s)

@@ -229,11 +229,12 @@ type series struct {
 }
 
 type lwScratch struct {
-	b    types.Batch
-	args []types.Value
-	vals [][]types.Value // per call
-	rows [][]byte
-	ts   []int64
+	b       types.Batch
+	args    []types.Value
+	vals    [][]types.Value // per call
+	rows    [][]byte
+	ts      []int64
+	allNull []bool
 }
 
 func (lw *longWindow) shard(key []byte) *lwShard {
@@ -443,27 +444,30 @@ func (lw *longWindow) putScratch(sc *lwScratch) {
 func (lw *longWindow) evalRows(sc *lwScratch, rows [][]byte, only int) {
 	g := lw.group
 	b := &sc.b
-	b.Schema = lw.src.dec.Schema()[:lw.src.cols]
-	if len(b.Cols) != lw.src.cols {
-		b.Cols = make([]*types.Column, lw.src.cols)
+	schema := lw.src.dec.Schema()[:lw.src.cols]
+	if len(b.Cols) != len(schema) {
+		b.Schema = schema
+		b.Cols = make([]*types.Column, len(schema))
+		for ci, f := range schema {
+			b.Cols[ci] = &types.Column{Kind: f.Kind}
+		}
 	}
-	var allNull []bool
-	for ci, f := range b.Schema {
+	for len(sc.allNull) < len(rows) {
+		sc.allNull = append(sc.allNull, true)
+	}
+	for ci := range schema {
+		col := b.Cols[ci]
 		if !g.need[ci] {
-			if allNull == nil {
-				allNull = make([]bool, len(rows))
-				for i := range allNull {
-					allNull[i] = true
-				}
-			}
-			b.Cols[ci] = types.NullColumn(f.Kind, allNull)
+			*col = types.Column{Kind: col.Kind, Nulls: sc.allNull[:len(rows)]}
 			continue
 		}
-		col := types.NewColumn(f.Kind, len(rows))
+		// Reused: truncated, not reallocated (the aggregators keep Values,
+		// never the columns).
+		clear(col.S)
+		*col = types.Column{Kind: col.Kind, I: col.I[:0], F: col.F[:0], S: col.S[:0]}
 		for _, row := range rows {
 			col.Append(lw.src.dec.Value(row, ci))
 		}
-		b.Cols[ci] = col
 	}
 	for c, call := range lw.calls {
 		if only >= 0 && c != only {

@@ -180,3 +180,98 @@ func TestParseLongWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestLongWindowsConcurrent: writers put rows while readers request; once
+// the writers are done, bucket answers equal row answers. Run with -race.
+func TestLongWindowsConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s := session.New(session.NewInstance())
+	for _, r := range sql.ParseScript("CREATE DATABASE d; USE d; CREATE TABLE t1 (" + columnsSQL + ", INDEX(KEY=k, TS=ts));") {
+		if _, err := s.Exec(ctx, r.Stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query := "SELECT k, ts, sum(v) OVER w AS s, count(*) OVER w AS c, max(n) OVER w AS m FROM t1 WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 60s PRECEDING AND CURRENT ROW)"
+	st, _ := sql.ParseOne(query)
+	t1, _ := s.Table(sql.TableName{Name: "t1"})
+	mt, err := storage.NewMemTable(t1.Schema, []storage.IndexSpec{{Name: "k", KeyCols: []int{0}, TSCol: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := &memTables{m: map[string]storage.Table{"t1": mt}}
+	binder := &planner.Binder{Catalog: s.Catalog(), DB: "d", Fold: func(e planner.Expr) (types.Value, bool) { return expr.Fold(e, &expr.Env{}) }}
+	plan, err := binder.BindQuery(st.(sql.Query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowsDep, _ := online.Compile(plan, tables, &expr.Env{})
+	lws, _ := online.ParseLongWindows("w:5s")
+	longDep, err := online.CompileWith(plan, tables, &expr.Env{}, online.Options{LongWindows: lws, LongMinRows: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := longDep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer longDep.Close()
+	const writers, perWriter = 4, 1500
+	done := make(chan struct{})
+	errs := make(chan error, writers+2)
+	var all [writers][][]types.Value
+	for w := range writers {
+		rng := rand.New(rand.NewPCG(uint64(w), 9))
+		all[w] = randomRows(rng, perWriter)
+		go func(rows [][]types.Value) {
+			for _, row := range rows {
+				if _, err := mt.Put(row); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(all[w])
+	}
+	for range 2 {
+		go func() {
+			rng := rand.New(rand.NewPCG(5, 5))
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				row := all[rng.IntN(writers)][rng.IntN(perWriter)]
+				if _, err := longDep.Request(row, math.MaxInt64/2); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := range writers {
+		for _, row := range all[w][:300] {
+			want, _ := rowsDep.Request(row, math.MaxInt64/2)
+			got, _ := longDep.Request(row, math.MaxInt64/2)
+			for c := range want {
+				if !types.Identical(want[c], got[c]) {
+					t.Fatalf("request %v, column %d: rows %v, buckets %v", row, c, want[c], got[c])
+				}
+			}
+		}
+	}
+	if longDep.LongWindowServed() == 0 {
+		t.Fatal("no answer came from buckets")
+	}
+}
