@@ -17,8 +17,10 @@
 //
 //   - layer one (keys.go): the index is split into segments by hash of the
 //     encoded KEY (key.go: collision-free across kinds, NULL equal to NULL);
-//     each segment maps keys to entries in a github.com/huandu/skiplist, read
-//     under the segment's read lock, written under its write lock;
+//     each segment orders its keys in a github.com/huandu/skiplist, with a
+//     hash map beside it for point lookups (a dict and a skiplist, as in a
+//     Redis sorted set), read under the segment's read lock, written under
+//     its write lock;
 //   - layer two (layer2.go, package storage/skiplist): per key, Sundial's
 //     arena skiplist of (ts, seq), newest first, nodes allocated from the
 //     segment's arena and linked by 32-bit offsets (about 25 bytes a row);
