@@ -202,6 +202,45 @@ func schemaText(s types.Schema) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
+// throughView maps a window's partition and order columns onto the table a
+// window source reads: the table itself, or a projection of it (FROM
+// (SELECT ...), UNION (SELECT ...)) whose columns pass through unchanged.
+func throughView(src planner.Node, keys []planner.Expr, ts planner.Expr) (*planner.Table, []planner.Expr, planner.Expr, bool) {
+	switch n := src.(type) {
+	case *planner.Scan:
+		return n.Table, keys, ts, true
+	case *planner.Project:
+		scan, ok := n.Input.(*planner.Scan)
+		if !ok {
+			return nil, nil, nil, false
+		}
+		base := func(e planner.Expr) (planner.Expr, bool) {
+			c, ok := e.(*planner.ColRef)
+			if !ok || c.Index >= len(n.Exprs) {
+				return nil, false
+			}
+			b, ok := n.Exprs[c.Index].(*planner.ColRef)
+			return b, ok
+		}
+		var out []planner.Expr
+		for _, k := range keys {
+			b, ok := base(k)
+			if !ok {
+				return nil, nil, nil, false
+			}
+			out = append(out, b)
+		}
+		var bts planner.Expr
+		if ts != nil {
+			if bts, ok = base(ts); !ok {
+				return nil, nil, nil, false
+			}
+		}
+		return scan.Table, out, bts, true
+	}
+	return nil, nil, nil, false
+}
+
 // ensureIndexes creates the indexes a request plan needs: (partition columns,
 // order column) for every window group over each table it reads, and the
 // join key for every LAST JOIN's right table. New indexes are backfilled from
@@ -242,17 +281,14 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 	visit = func(n planner.Node) error {
 		switch n := n.(type) {
 		case *planner.Window:
-			if scan, ok := n.Input.(*planner.Scan); ok {
-				for _, g := range n.Groups {
-					if err := need(scan.Table, g.PartitionBy, g.OrderBy); err != nil {
-						return err
+			for _, g := range n.Groups {
+				for _, src := range append([]planner.Node{n.Input}, g.Unions...) {
+					t, keys, ts, ok := throughView(src, g.PartitionBy, g.OrderBy)
+					if !ok {
+						continue
 					}
-					for _, u := range g.Unions {
-						if us, ok := u.(*planner.Scan); ok {
-							if err := need(us.Table, g.PartitionBy, g.OrderBy); err != nil {
-								return err
-							}
-						}
+					if err := need(t, keys, ts); err != nil {
+						return err
 					}
 				}
 			}

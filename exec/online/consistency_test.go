@@ -173,7 +173,8 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 		from = "(SELECT k, g, ts, v, n, s FROM t1) AS t1"
 	}
 	if withJoin {
-		from = "t1 LAST JOIN r ORDER BY r.rts ON t1.s = r.s"
+		order := []string{"r.rts", "r.rts DESC"}[rng.IntN(2)] // the first match by the index, or a search
+		from = "t1 LAST JOIN r ORDER BY " + order + " ON t1.s = r.s"
 		fields = append(fields, "r.w AS rw")
 	}
 	query := fmt.Sprintf("SELECT t1.k, t1.ts, %s FROM %s WINDOW %s", strings.Join(fields, ", "), from, strings.Join(windows, ", "))

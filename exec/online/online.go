@@ -214,7 +214,12 @@ func (c *compiler) node(n planner.Node) (step, error) {
 	case *planner.Sort:
 		return nil, planner.Errorf(planner.ErrUnsupported, "ORDER BY in a deployment")
 	case *planner.Limit:
-		return nil, planner.Errorf(planner.ErrUnsupported, "LIMIT in a deployment")
+		// A request answers one row: LIMIT n >= 1 keeps it (OpenMLDB
+		// accepts such deployments); LIMIT 0 would answer nothing.
+		if n.N < 1 {
+			return nil, planner.Errorf(planner.ErrUnsupported, "LIMIT %d in a deployment: a request answers its one row", n.N)
+		}
+		return c.node(n.Input)
 	case *planner.Join:
 		return nil, planner.Errorf(planner.ErrUnsupported, "LEFT/INNER JOIN in a deployment (use LAST JOIN)")
 	case *planner.Union:
@@ -785,6 +790,8 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	for _, f := range s.right {
 		pair.Cols = append(pair.Cols, types.NewColumn(f.Kind, 1))
 	}
+	// The right half alone: ORDER BY is over the right table's schema.
+	rightRow := &types.Batch{Schema: s.right, Cols: pair.Cols[nl:]}
 	var best []byte
 	var bestOrder types.Value
 	var bestSeq uint64
@@ -807,7 +814,7 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 			}
 			return true
 		}
-		ov := s.order.Eval(pair, 0)
+		ov := s.order.Eval(rightRow, 0)
 		if best == nil || beats(ov, seq, bestOrder, bestSeq, s.desc) {
 			best, bestOrder, bestSeq = row, ov, seq
 		}
