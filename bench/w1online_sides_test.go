@@ -145,14 +145,14 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		heap[k] = serverMetric(ctx, "http://"+addr, "go_memstats_heap_"+k+"_bytes")
 	}
 	answer := func(q *w1Req) (w1Feat, error) {
-		f, err := cl.Request(ctx, w1oDB, w1oDeploy, [][]any{{q.user, q.ts, q.amount, q.cat, q.flag}})
+		rows, err := cl.RequestData(ctx, w1oDB, w1oDeploy, [][]any{{q.user, q.ts, q.amount, q.cat, q.flag}})
 		if err != nil {
 			return w1Feat{}, err
 		}
-		if len(f.Rows) != 1 {
-			return w1Feat{}, fmt.Errorf("%d rows, want 1", len(f.Rows))
+		if len(rows) != 1 {
+			return w1Feat{}, fmt.Errorf("%d rows, want 1", len(rows))
 		}
-		return featOfJSON(f.Rows[0])
+		return featOfJSON(rows[0])
 	}
 	checkAnswers(b, "http", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }

@@ -162,6 +162,22 @@ func (c *Client) Request(ctx context.Context, db, deployment string, rows [][]an
 	return &Features{Schema: out.Data.Schema, Rows: out.Data.Data}, nil
 }
 
+// RequestData is Request without the output schema (need_schema false, the
+// APIServer's default): the rows' values only, in the deployment's output
+// column order. A smaller answer, for callers that know the schema.
+func (c *Client) RequestData(ctx context.Context, db, deployment string, rows [][]any) ([][]any, error) {
+	var out struct {
+		Data struct {
+			Data [][]any `json:"data"`
+		} `json:"data"`
+	}
+	path := "/dbs/" + url.PathEscape(db) + "/deployments/" + url.PathEscape(deployment)
+	if err := c.Do(ctx, http.MethodPost, path, map[string]any{"input": rows}, &out); err != nil {
+		return nil, err
+	}
+	return out.Data.Data, nil
+}
+
 // Databases lists the databases.
 func (c *Client) Databases(ctx context.Context) ([]string, error) {
 	var out struct {

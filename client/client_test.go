@@ -45,6 +45,10 @@ func TestClient(t *testing.T) {
 	if len(f.Rows) != 1 || f.Rows[0][0] != "a" || f.Rows[0][1] != json.Number("3.5") || len(f.Schema) != 2 || f.Schema[1] != (client.Column{Name: "s", Type: "double"}) {
 		t.Errorf("features: %+v", f)
 	}
+	rows, err := c.RequestData(ctx, "db", "f", [][]any{{"a", 2000, 2.0, nil}})
+	if err != nil || len(rows) != 1 || rows[0][0] != "a" || rows[0][1] != json.Number("3.5") {
+		t.Errorf("RequestData: %v %v", rows, err)
+	}
 	res, err := c.SQL(ctx, "db", "SELECT k, d FROM t", "offline")
 	if err != nil || strings.Join(res.Types, ",") != "String,Date" || strings.Join(res.Names, ",") != "k,d" || len(res.Rows) != 1 || res.Rows[0][1] != "2021-05-20" {
 		t.Errorf("SQL: %+v %v", res, err)
