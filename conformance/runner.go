@@ -447,6 +447,9 @@ func createSQL(db, name string, in *Table) string {
 		b.WriteString(")")
 	}
 	b.WriteString(")")
+	if in.Storage != "" { // memory, SSD or HDD: SSD and HDD make a disk table
+		fmt.Fprintf(&b, " OPTIONS(storage_mode='%s')", strings.ReplaceAll(in.Storage, "'", "''"))
+	}
 	return b.String()
 }
 

@@ -42,12 +42,48 @@ type Index struct {
 	LatCount  int64 // latest TTL in rows (0: none)
 }
 
+// StorageMode is where a table's online store keeps its rows: OpenMLDB's
+// CREATE TABLE ... OPTIONS(storage_mode = 'memory' | 'ssd' | 'hdd').
+type StorageMode uint8
+
+// Storage modes. SSD and HDD are both a disk table (storage.OpenDiskTable);
+// the catalog keeps which one was asked for.
+const (
+	StorageMemory StorageMode = iota // the default: the in-memory skiplist store
+	StorageSSD
+	StorageHDD
+)
+
+var storageModeNames = [...]string{StorageMemory: "memory", StorageSSD: "ssd", StorageHDD: "hdd"}
+
+func (m StorageMode) String() string {
+	if int(m) < len(storageModeNames) {
+		return storageModeNames[m]
+	}
+	return "?"
+}
+
+// Disk reports whether the mode keeps rows on disk.
+func (m StorageMode) Disk() bool { return m == StorageSSD || m == StorageHDD }
+
+// ParseStorageMode reads a storage_mode value, in any case.
+func ParseStorageMode(v string) (StorageMode, bool) {
+	for m, n := range storageModeNames {
+		if strings.EqualFold(v, n) {
+			return StorageMode(m), true
+		}
+	}
+	return 0, false
+}
+
 // Table is a table of the catalog.
 type Table struct {
 	DB, Name string
 	Schema   types.Schema
 	Indexes  []*Index
 	Options  []sql.Option
+	// Storage is the table's storage_mode option (StorageMemory when absent).
+	Storage StorageMode
 }
 
 // Catalog is the set of databases and tables the planner binds against.
@@ -175,6 +211,25 @@ func TableFromAST(ct *sql.CreateTable, db string) (*Table, error) {
 	}
 	if len(ct.Columns) == 0 {
 		return nil, errorf(ErrType, "table %s has no columns", t.Name)
+	}
+	for _, o := range ct.Options {
+		if !strings.EqualFold(o.Key, "storage_mode") {
+			continue // partitionnum, replicanum, distribution: one node, nothing to do
+		}
+		var v string
+		switch x := o.Value.(type) {
+		case *sql.Literal:
+			v = x.Str
+		case *sql.ColumnRef: // storage_mode = ssd, unquoted
+			if x.DB == "" && x.Table == "" {
+				v = x.Name
+			}
+		}
+		m, ok := ParseStorageMode(v)
+		if !ok {
+			return nil, errorf(ErrType, "table %s: unknown storage_mode %s (expected memory, ssd or hdd)", t.Name, sql.Format(o.Value))
+		}
+		t.Storage = m
 	}
 	for _, c := range ct.Columns {
 		if t.Schema.Index(c.Name) >= 0 {

@@ -26,7 +26,10 @@ import (
 //
 //	wal/                 the write-ahead log (storage.WAL, a Pebble database)
 //	snap-<lsn>/          the newest snapshot: meta.json (the catalog statements, in order,
-//	                     and the LSN it was taken at) and t<id>.snap per table (storage.WriteSnapshot)
+//	                     and the LSN it was taken at) and t<id>.snap per memory table (storage.WriteSnapshot)
+//	tables/t<id>/        a disk table (storage_mode 'ssd' or 'hdd'): durable by itself, each
+//	                     row synced by Pebble, so its rows are in no WAL record and no
+//	                     snapshot; the replayed CREATE TABLE reopens it (disk.go)
 //
 // Every write is appended to the WAL (fsync'd, with group commit) before it
 // is applied and acknowledged:
@@ -134,8 +137,14 @@ func (inst *Instance) Recover(dir string) (RecoveryStats, error) {
 		return stats, err
 	}
 	d := &durability{dir: dir, wal: wal, every: DefaultSnapshotEvery}
+	// Disk tables live under dir/tables and are durable by themselves
+	// (disk.go): the replayed CREATE TABLE reopens each.
+	inst.mu.Lock()
+	inst.disk = &diskTables{root: filepath.Join(dir, "tables"), sync: true, open: map[string]diskStore{}}
+	inst.mu.Unlock()
 	fail := func(err error) (RecoveryStats, error) {
 		wal.Close()
+		inst.closeDisk()
 		return stats, fmt.Errorf("session: recovering %s: %w", dir, err)
 	}
 	from := uint64(0)
@@ -184,6 +193,10 @@ func (inst *Instance) Recover(dir string) (RecoveryStats, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// Directories of tables created or dropped just before a crash, unlogged.
+	if err := inst.sweepDisk(); err != nil {
+		return fail(err)
+	}
 	inst.dur = d
 	return stats, nil
 }
@@ -205,7 +218,7 @@ func (inst *Instance) Durable() bool { return inst.dur != nil }
 func (inst *Instance) Close() error {
 	d := inst.dur
 	if d == nil {
-		return nil
+		return inst.closeDisk() // and removes their temporary directory
 	}
 	d.bg.Wait()
 	err := inst.Snapshot()
@@ -213,6 +226,9 @@ func (inst *Instance) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	if cerr := d.wal.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := inst.closeDisk(); err == nil {
 		err = cerr
 	}
 	return err
@@ -315,6 +331,10 @@ func (s *Session) storeRows(t *planner.Table, b *types.Batch) error {
 		id, ok := inst.idOf(t)
 		if !ok {
 			return planner.Errorf(planner.ErrUnknown, "table %s.%s was dropped", t.DB, t.Name)
+		}
+		if t.Storage.Disk() {
+			// Not logged: a disk table syncs each row itself (disk.go).
+			return inst.putRows(t, b)
 		}
 		rec, err := encodeRows(t.Schema, b)
 		if err != nil {
@@ -494,7 +514,7 @@ func (inst *Instance) writeSnapshot() (string, uint64, error) {
 	}
 	var items []item
 	for k, id := range inst.ids {
-		if st, ok := inst.stores[k]; ok {
+		if st, ok := inst.stores[k]; ok && !inst.isDisk(k) { // a disk table keeps its rows itself
 			items = append(items, item{id, st})
 			meta.Tables = append(meta.Tables, snapTable{ID: id, Key: k, Rows: st.Stats().Rows})
 		}

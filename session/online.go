@@ -44,6 +44,14 @@ func (inst *Instance) storeOf(t *planner.Table) (storage.Table, error) {
 			}
 		}
 	}
+	if t.Storage.Disk() {
+		st, err := inst.openDisk(t, k, specs) // disk.go
+		if err != nil {
+			return nil, err
+		}
+		inst.stores[k] = st
+		return st, nil
+	}
 	st, err := storage.NewMemTable(t.Schema, specs)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t.Name, err)

@@ -59,6 +59,7 @@ type Instance struct {
 	names       map[uint32]string        // table id → batch.SourceKey
 	nextID      uint32
 	dur         *durability // nil: in memory only
+	disk        *diskTables // the disk tables' directories (disk.go); nil: none yet
 }
 
 // tableData is what batch queries read of a table besides its online store:
@@ -175,6 +176,17 @@ func (s *Session) exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 		}
 		if missing != nil { // a new table (not IF NOT EXISTS on an existing one)
 			s.inst.assignID(db, st.Table.Name, s.replayID)
+			if t.Storage.Disk() {
+				// Its directory now: a replayed CREATE reopens it with its rows;
+				// a new table's id may name one left by a crash, emptied first.
+				if err := s.inst.createDisk(t, s.replayID == 0); err != nil {
+					s.inst.Catalog.DropTable(db, st.Table.Name, true)
+					s.inst.mu.Lock()
+					s.inst.dropID(db, st.Table.Name)
+					s.inst.mu.Unlock()
+					return nil, err
+				}
+			}
 		}
 		return &Result{Msg: "Create table success"}, nil
 	case *sql.DropTable:
@@ -191,6 +203,9 @@ func (s *Session) exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 			old.Close()
 			delete(s.inst.stores, batch.SourceKey(db, st.Table.Name))
 		}
+		// A disk table's files go too. The table is dropped even if deleting
+		// them fails: a durable instance removes them on its next start.
+		_ = s.inst.dropDisk(batch.SourceKey(db, st.Table.Name))
 		s.inst.dropID(db, st.Table.Name)
 		s.inst.mu.Unlock()
 		return &Result{Msg: "Drop table success"}, nil
