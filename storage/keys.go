@@ -112,7 +112,7 @@ func (h *huKeys) remove(e *keyEntry) {
 	h.l.Remove(e)
 	delete(h.byKey, e.key)
 }
-func (h *huKeys) len() int           { return h.l.Len() }
+func (h *huKeys) len() int { return h.l.Len() }
 
 func (h *huKeys) each(fn func(e *keyEntry) bool) {
 	for el := h.l.Front(); el != nil; el = el.Next() {
