@@ -162,8 +162,21 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	verify, sample := false, DefaultVerifySample
 	for k, v := range kv {
 		switch k {
+		case "verify":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: verify must be 'true' or 'false', not %q", st.Name, v)
+			}
+			verify = b
+		case "verify_sample":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: verify_sample must be a number of rows (0: every row), not %q", st.Name, v)
+			}
+			sample = n
 		case "long_windows":
 			if opts.LongWindows, err = online.ParseLongWindows(v); err != nil {
 				return nil, err
@@ -175,13 +188,24 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 			}
 			opts.LongMinRows = n
 		default:
-			return nil, planner.Errorf(ErrSetting, "DEPLOY %s: option %s is not supported (long_windows and long_windows_min_rows are)", st.Name, k)
+			return nil, planner.Errorf(ErrSetting, "DEPLOY %s: option %s is not supported (long_windows, long_windows_min_rows, verify and verify_sample are)", st.Name, k)
 		}
 	}
 	dep, err := online.CompileWith(plan, s.inst, s.env(), opts)
 	if err != nil {
 		return nil, err
 	}
+	if verify {
+		// Before the deployment goes live: batch = online replay over the
+		// stored rows (session/verify.go).
+		if err := s.verifyDeploy(ctx, st, plan, opts, sample); err != nil {
+			return nil, err
+		}
+	}
+	// verify and verify_sample are a check made once, not part of the
+	// deployment: its text (SHOW DEPLOYMENT, and the WAL, so that recovery
+	// does not check again) leaves them out.
+	st.Options = withoutVerify(st.Options)
 	// Long windows' buckets start following the store before the
 	// deployment is visible.
 	if err := dep.Start(); err != nil {

@@ -168,11 +168,15 @@ func normalize(s string) string {
 		runtime.Version(), "GOVERSION",
 		runtime.GOOS+"/"+runtime.GOARCH, "GOOS/GOARCH",
 	).Replace(s)
-	// sundial batch's summary carries timings and memory.
-	return batchSummary.ReplaceAllString(s, "$1 in TIME (TIMINGS), HEAP at peak")
+	// sundial batch's summary carries timings and memory, sundial verify's timings.
+	s = batchSummary.ReplaceAllString(s, "$1 in TIME (TIMINGS), HEAP at peak")
+	return verifySummary.ReplaceAllString(s, "$1 (TIMINGS)")
 }
 
-var batchSummary = regexp.MustCompile(`(sundial batch: \d+ rows read, \d+ rows written to \S+) in [^\n]*at peak`)
+var (
+	batchSummary  = regexp.MustCompile(`(sundial batch: \d+ rows read, \d+ rows written to \S+) in [^\n]*at peak`)
+	verifySummary = regexp.MustCompile(`(features compared bit for bit: \d+ differences) \(batch [0-9.]+s, online replay [0-9.]+s\)`)
+)
 
 // splitWords splits a command line into words as a POSIX shell would,
 // without expansions: '...' quotes literally, "..." quotes with \ escaping

@@ -4,15 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"os"
+	"os/signal"
 	"runtime/pprof"
-	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sundialdb/sundial/exec/files"
+	"github.com/sundialdb/sundial/exec/online"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/sql"
@@ -22,14 +22,17 @@ import (
 var verifyCommand = &command{
 	name:     "verify",
 	summary:  "check that online answers equal the batch features, bit for bit",
-	synopsis: "sundial verify --sql features.sql --table name=files [--table ...] [--sample N] [--seed S]",
+	synopsis: "sundial verify --sql features.sql --table name=files [--table ...] [--sample N] [--seed S] [--long-windows w:bucket,...]",
 	help: `Verify computes the features of the SQL file's query in batch over the files, then
 replays the main table's rows in (ts, seq) order through the online engine — each row
 is sent as a request, then inserted — and compares every feature of every (sampled)
 row bit for bit (SEMANTICS.md §2). The other tables are loaded into the store first.
 It prints the rows and features compared, the number of differences and the first
 differences in full. The exit status is 0 only when there is none. --sample N checks
-N rows chosen at random (every row is still inserted); the default checks every row.`,
+N rows chosen at random (every row up to the last one checked is still inserted); the
+default checks every row. --long-windows deploys the online side as DEPLOY ...
+OPTIONS(long_windows='w30d:1h,...') does: calls over those windows are answered
+from per-key time buckets, which makes replays of long windows over hot keys fast.`,
 	flags: func(fs *flag.FlagSet) func(*env, []string) int {
 		sqlFile := fs.String("sql", "", "the feature SQL `file`")
 		var tables tableFlags
@@ -37,18 +40,38 @@ N rows chosen at random (every row is still inserted); the default checks every 
 		sample := fs.Int("sample", 0, "check only `N` rows chosen at random (0: all)")
 		seed := fs.Uint64("seed", 1, "random `seed` of the sample")
 		zone := fs.String("time-zone", "UTC", "the engine's time `zone`")
+		longWindows := fs.String("long-windows", "", "pre-aggregate the calls over these windows online, as DEPLOY's long_windows option: `w:bucket,...`")
+		longMinRows := fs.Int("long-windows-min-rows", 0, "rows in a key's newest frame from which it keeps buckets, as DEPLOY's long_windows_min_rows (0: the default)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
 		return func(e *env, args []string) int {
 			if len(args) > 0 || *sqlFile == "" {
 				return usageError(e, "verify", "--sql is required")
 			}
+			var opts online.Options
+			if *longWindows != "" {
+				lw, err := online.ParseLongWindows(*longWindows)
+				if err != nil {
+					return usageError(e, "verify", "--long-windows: %v", err)
+				}
+				opts.LongWindows = lw
+			}
+			if *longMinRows < 0 {
+				return usageError(e, "verify", "--long-windows-min-rows must not be negative")
+			}
+			opts.LongMinRows = *longMinRows
 			if *cpuProfile != "" {
 				if f, err := os.Create(*cpuProfile); err == nil {
 					pprof.StartCPUProfile(f)
 					defer func() { pprof.StopCPUProfile(); f.Close() }()
 				}
 			}
-			diffs, err := runVerify(e, *sqlFile, tables, *sample, *seed, *zone)
+			// Interrupted, it stops the replay and says how far it got
+			// (and writes the CPU profile).
+			ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			e2 := *e
+			e2.ctx = ctx
+			diffs, err := runVerify(&e2, *sqlFile, tables, session.VerifyOptions{Sample: *sample, Seed: *seed, Show: 5}, opts, *zone)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "sundial verify: %v\n", err)
 				return exitFail
@@ -61,7 +84,7 @@ N rows chosen at random (every row is still inserted); the default checks every 
 	},
 }
 
-func runVerify(e *env, sqlFile string, tables []string, sample int, seed uint64, zone string) (int, error) {
+func runVerify(e *env, sqlFile string, tables []string, vo session.VerifyOptions, opts online.Options, zone string) (int, error) {
 	start := time.Now()
 	src, err := os.ReadFile(sqlFile)
 	if err != nil {
@@ -125,7 +148,7 @@ func runVerify(e *env, sqlFile string, tables []string, sample int, seed uint64,
 	}
 	batchDone := time.Now()
 	// Online: the request plan, over a store that starts with the other tables.
-	dep, err := s.PrepareRequest(q)
+	dep, err := s.PrepareRequestWith(q, opts)
 	if err != nil {
 		return 0, fmt.Errorf("request mode: %w", err)
 	}
@@ -150,84 +173,23 @@ func runVerify(e *env, sqlFile string, tables []string, sample int, seed uint64,
 	if err != nil {
 		return 0, err
 	}
-	if len(rows) != want.Len() {
-		return 0, fmt.Errorf("the batch result has %d rows for %d input rows: verify needs one output row per input row (no WHERE)", want.Len(), len(rows))
-	}
-	// Replay order: (ts, seq), ts being the ORDER BY column of the query's windows.
-	tsCol := replayTS(dep.MainTable(), q)
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	if tsCol >= 0 {
-		sort.SliceStable(order, func(a, b int) bool {
-			x, y := rows[order[a]][tsCol], rows[order[b]][tsCol]
-			return !x.Null && (y.Null || x.I < y.I)
-		})
-	}
-	check := make([]bool, len(rows))
-	if sample <= 0 || sample >= len(rows) {
-		for i := range check {
-			check[i] = true
-		}
-	} else {
-		rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-		for _, i := range rng.Perm(len(rows))[:sample] {
-			check[i] = true
-		}
-	}
-	var checked, compared, diffs int
-	const show = 5
-	now := time.Now().UnixMilli()
-	for _, i := range order {
-		if check[i] {
-			got, err := dep.Request(rows[i], now)
-			if err != nil {
-				return diffs, fmt.Errorf("request for row %d: %w", i+1, err)
+	rep, err := s.VerifyReplay(e.ctx, dep, q, want, rows, vo)
+	if err != nil {
+		if rep != nil {
+			for _, d := range rep.First {
+				fmt.Fprintf(e.stdout, "difference: %s\n", d)
 			}
-			checked++
-			for c, v := range got {
-				compared++
-				w := want.Cols[c].Value(i)
-				if !types.Identical(w, v) {
-					if diffs < show {
-						fmt.Fprintf(e.stdout, "difference: row %d, feature %s: batch %s, online %s\n", i+1, want.Schema[c].Name, valueBits(w), valueBits(v))
-					}
-					diffs++
-				}
-			}
+			return 0, fmt.Errorf("%w: %d of %d rows replayed, %d checked, %d differences so far (batch %.2fs, online replay %.2fs)",
+				err, rep.Replayed, rep.Rows, rep.Checked, rep.Differences, batchDone.Sub(start).Seconds(), time.Since(batchDone).Seconds())
 		}
-		if err := s.InsertRows(main.DB, main.Name, [][]types.Value{rows[i]}); err != nil {
-			return diffs, fmt.Errorf("inserting row %d: %w", i+1, err)
-		}
+		return 0, err
+	}
+	for _, d := range rep.First {
+		fmt.Fprintf(e.stdout, "difference: %s\n", d)
 	}
 	fmt.Fprintf(e.stdout, "%d rows, %d features compared bit for bit: %d differences (batch %.2fs, online replay %.2fs)\n",
-		checked, compared, diffs, batchDone.Sub(start).Seconds(), time.Since(batchDone).Seconds())
-	return diffs, nil
-}
-
-// replayTS is the main table's column the query's windows order by (-1: none).
-func replayTS(t *planner.Table, q sql.Query) int {
-	sel, ok := q.(*sql.Select)
-	if !ok {
-		return -1
-	}
-	for _, w := range sel.Windows {
-		if len(w.Spec.OrderBy) == 1 {
-			if c, ok := w.Spec.OrderBy[0].Expr.(*sql.ColumnRef); ok {
-				return t.Schema.Index(c.Name)
-			}
-		}
-	}
-	return -1
-}
-
-// valueBits shows a value with its exact bits for floating-point kinds.
-func valueBits(v types.Value) string {
-	if !v.Null && (v.Kind == types.Double || v.Kind == types.Float) {
-		return fmt.Sprintf("%s (%#016x)", v, math.Float64bits(v.F))
-	}
-	return v.String()
+		rep.Checked, rep.Compared, rep.Differences, batchDone.Sub(start).Seconds(), time.Since(batchDone).Seconds())
+	return rep.Differences, nil
 }
 
 // readAll reads a table's files into rows.
