@@ -176,3 +176,38 @@ func TestDeployVerifyDurable(t *testing.T) {
 		t.Errorf("recovered deployment %q (before: %q)", after, before)
 	}
 }
+
+// TestDeployVerifyWhileStoring: rows stored while DEPLOY verifies are not
+// in its snapshot; the check passes and nothing races (run with -race).
+func TestDeployVerifyWhileStoring(t *testing.T) {
+	s := New(NewInstance())
+	randomEvents(t, s, 1000)
+	done := make(chan struct{})
+	stopped := make(chan error)
+	go func() {
+		w := New(s.inst)
+		for i := 0; i < 3000; i++ {
+			select {
+			case <-done:
+				stopped <- nil
+				return
+			default:
+			}
+			row := []types.Value{types.StringValue(fmt.Sprintf("u%d", i%12)), {Kind: types.Timestamp, I: int64(i % 500 * 1000)},
+				{Kind: types.Double, F: float64(i) / 8}, {Kind: types.Int32, I: int64(i % 2)}}
+			if err := w.InsertRows("db", "events", [][]types.Value{row}); err != nil {
+				stopped <- err
+				return
+			}
+		}
+		<-done
+		stopped <- nil
+	}()
+	for i := range 3 {
+		runSQL(t, s, fmt.Sprintf("DEPLOY d%d OPTIONS(verify='true', verify_sample='200', long_windows='w:5s', long_windows_min_rows='2') %s", i, verifyQuery))
+	}
+	close(done)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+}
