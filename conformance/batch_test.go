@@ -92,6 +92,27 @@ func testCorpusMode(t *testing.T, mode, failuresPath string) {
 
 	listed := readFailureList(t, failuresPath)
 	if *rewrite {
+		// Keep the reasons written by hand ("why [failure: ...]"), from
+		// this mode's list or, for the same failure, the other mode's.
+		hand := []map[string]string{listed}
+		for _, other := range []string{"batch_failures.txt", "request_failures.txt"} {
+			if p := filepath.Join(filepath.Dir(failuresPath), other); p != failuresPath {
+				hand = append(hand, readFailureList(t, p))
+			}
+		}
+		for id, failure := range failing {
+			for i, m := range hand {
+				r := m[id]
+				if r != failure && strings.Contains(r, failure) {
+					failing[id] = r // the failure with a reason around it
+					break
+				}
+				if why, _, ok := strings.Cut(r, " [failure: "); ok && i == 0 {
+					failing[id] = why + " [failure: " + failure + "]"
+					break
+				}
+			}
+		}
 		writeFailureList(t, failuresPath, mode, failing)
 		return
 	}

@@ -234,43 +234,32 @@ func schemaText(s types.Schema) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// throughView maps a window's partition and order columns onto the table a
-// window source reads: the table itself, or a projection of it (FROM
-// (SELECT ...), UNION (SELECT ...)) whose columns pass through unchanged.
+// throughView maps a window's partition and order columns (or a LAST JOIN's
+// right keys) onto the table a source reads: the table itself, or a view of
+// it (projections, WHERE, LAST JOINs: FROM (SELECT ...), UNION (SELECT ...),
+// FROM t LAST JOIN t2) whose columns pass through unchanged.
 func throughView(src planner.Node, keys []planner.Expr, ts planner.Expr) (*planner.Table, []planner.Expr, planner.Expr, bool) {
-	switch n := src.(type) {
-	case *planner.Scan:
-		return n.Table, keys, ts, true
-	case *planner.Project:
-		scan, ok := n.Input.(*planner.Scan)
-		if !ok {
+	base, ok := planner.Base(src)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	var out []planner.Expr
+	for _, k := range keys {
+		s, b, ok := planner.BaseExpr(src, k)
+		if !ok || s != base {
 			return nil, nil, nil, false
 		}
-		base := func(e planner.Expr) (planner.Expr, bool) {
-			c, ok := e.(*planner.ColRef)
-			if !ok || c.Index >= len(n.Exprs) {
-				return nil, false
-			}
-			b, ok := n.Exprs[c.Index].(*planner.ColRef)
-			return b, ok
-		}
-		var out []planner.Expr
-		for _, k := range keys {
-			b, ok := base(k)
-			if !ok {
-				return nil, nil, nil, false
-			}
-			out = append(out, b)
-		}
-		var bts planner.Expr
-		if ts != nil {
-			if bts, ok = base(ts); !ok {
-				return nil, nil, nil, false
-			}
-		}
-		return scan.Table, out, bts, true
+		out = append(out, b)
 	}
-	return nil, nil, nil, false
+	var bts planner.Expr
+	if ts != nil {
+		s, b, ok := planner.BaseExpr(src, ts)
+		if !ok || s != base {
+			return nil, nil, nil, false
+		}
+		bts = b
+	}
+	return base.Table, out, bts, true
 }
 
 // ensureIndexes creates the indexes a request plan needs: (partition columns,
@@ -325,8 +314,15 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 				}
 			}
 		case *planner.LastJoin:
-			if scan, ok := n.Right.(*planner.Scan); ok {
-				if err := need(scan.Table, n.RightKeys, n.OrderBy); err != nil {
+			if t, keys, _, ok := throughView(n.Right, n.RightKeys, nil); ok {
+				// ORDER BY over the table's TS column, when it maps onto one.
+				var ts planner.Expr
+				if n.OrderBy != nil {
+					if _, _, o, ok := throughView(n.Right, nil, n.OrderBy); ok {
+						ts = o
+					}
+				}
+				if err := need(t, keys, ts); err != nil {
 					return err
 				}
 			}

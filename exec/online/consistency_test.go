@@ -165,7 +165,11 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 		}
 		windows = append(windows, fmt.Sprintf("w%d AS (%s)", w, spec))
 		for c := 0; c < 1+rng.IntN(4); c++ {
-			fields = append(fields, fmt.Sprintf("%s OVER w%d AS f%d_%d", aggCalls[rng.IntN(len(aggCalls))], w, w, c))
+			call := aggCalls[rng.IntN(len(aggCalls))]
+			if withJoin { // r has a column s too
+				call = strings.NewReplacer("(s", "(t1.s", ", s)", ", t1.s)").Replace(call)
+			}
+			fields = append(fields, fmt.Sprintf("%s OVER w%d AS f%d_%d", call, w, w, c))
 		}
 	}
 	from := "t1"
@@ -174,8 +178,16 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 	}
 	if withJoin {
 		order := []string{"r.rts", "r.rts DESC"}[rng.IntN(2)] // the first match by the index, or a search
-		from = "t1 LAST JOIN r ORDER BY " + order + " ON t1.s = r.s"
+		right := "r"
+		if rng.IntN(2) == 0 { // a subquery: its rows go through a projection and a WHERE
+			right = "(SELECT s, w + 1 AS w, rts FROM r WHERE w > 20) AS r"
+		}
+		from = "t1 LAST JOIN " + right + " ORDER BY " + order + " ON t1.s = r.s"
 		fields = append(fields, "r.w AS rw")
+		if !withUnion && rng.IntN(2) == 0 { // a window over the joined rows: each stored row is joined too
+			call := []string{"sum(r.w)", "max(r.w)", "count(r.w)", "avg(r.w)"}[rng.IntN(4)]
+			fields = append(fields, fmt.Sprintf("%s OVER w0 AS jw", call))
+		}
 	}
 	query := fmt.Sprintf("SELECT t1.k, t1.ts, %s FROM %s WINDOW %s", strings.Join(fields, ", "), from, strings.Join(windows, ", "))
 

@@ -649,6 +649,9 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 	case f.MaxSize > 0:
 		call.why = "MAXSIZE keeps the latest rows only: read as rows"
 		return nil
+	case src.pipe != nil:
+		call.why = "a window over LAST JOINs or a filtered view: read as rows"
+		return nil
 	case src.proj != nil:
 		call.why = "a window over a projection: read as rows"
 		return nil

@@ -161,6 +161,7 @@ type compiler struct {
 	tables   Tables
 	env      *expr.Env
 	main     *planner.Table
+	inPipe   int // compiling a pipeline: the steps a stored row goes through
 	opts     Options
 	longUsed map[string]bool // long windows some call is computed over
 	longs    []*longWindow
@@ -208,6 +209,19 @@ func (c *compiler) node(n planner.Node) (step, error) {
 	case *planner.LastJoin:
 		return c.lastJoin(n)
 	case *planner.Filter:
+		if c.inPipe > 0 {
+			// Over stored rows (a UNION source, a LAST JOIN's right
+			// subquery) a WHERE drops candidates.
+			in, err := c.node(n.Input)
+			if err != nil {
+				return nil, err
+			}
+			cond, err := expr.Compile(n.Cond, c.env)
+			if err != nil {
+				return nil, err
+			}
+			return &filterStep{in: in, cond: cond}, nil
+		}
 		return nil, planner.Errorf(planner.ErrUnsupported, "WHERE in a deployment (request mode answers every request row)")
 	case *planner.Aggregate:
 		return nil, planner.Errorf(planner.ErrUnsupported, "GROUP BY in a deployment")
@@ -228,6 +242,56 @@ func (c *compiler) node(n planner.Node) (step, error) {
 	return nil, planner.Errorf(planner.ErrUnsupported, "%T in a deployment", n)
 }
 
+// pipeline compiles a view over a stored table — projections, filters and
+// LAST JOINs on the left spine of n — into the steps a stored row of its base
+// table goes through, the same steps a request row of it would. A step
+// answers a nil batch for a row a filter drops.
+func (c *compiler) pipeline(n planner.Node, what string) (step, *planner.Scan, error) {
+	scan, ok := planner.Base(n)
+	if !ok {
+		return nil, nil, planner.Errorf(planner.ErrUnsupported, "%s: a subquery with a window, GROUP BY, LIMIT or UNION in a deployment (request mode reads it by index: a table, or its projections, WHERE and LAST JOINs)", what)
+	}
+	save := c.main
+	c.main = nil
+	c.inPipe++
+	st, err := c.node(n)
+	c.inPipe--
+	c.main = save
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, scan, nil
+}
+
+// storedRow decodes a stored row of a table into a one-row batch, the input
+// of a pipeline.
+func storedRow(dec *storage.Decoder, s types.Schema, row []byte) *types.Batch {
+	b := &types.Batch{Schema: s, Cols: make([]*types.Column, len(s))}
+	for i, f := range s {
+		c := types.NewColumn(f.Kind, 1)
+		c.Append(dec.Value(row, i))
+		b.Cols[i] = c
+	}
+	return b
+}
+
+// filterStep drops the row (a nil batch) when its condition is not true.
+type filterStep struct {
+	in   step
+	cond expr.Evaluator
+}
+
+func (f *filterStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
+	in, err := f.in.run(r, cur)
+	if err != nil || in == nil {
+		return nil, err
+	}
+	if v := f.cond.Eval(in, 0); v.Null || v.I == 0 {
+		return nil, nil
+	}
+	return in, nil
+}
+
 // scanStep is the request row itself.
 type scanStep struct{}
 
@@ -241,7 +305,7 @@ type projectStep struct {
 
 func (p *projectStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	in, err := p.in.run(r, cur)
-	if err != nil {
+	if err != nil || in == nil {
 		return nil, err
 	}
 	out := &types.Batch{Schema: p.schema}
@@ -309,6 +373,7 @@ type source struct {
 	dec   *storage.Decoder
 	cols  int              // number of columns of the window's input schema
 	proj  []expr.Evaluator // the view's projection of a stored row, or nil
+	pipe  step             // the view's steps (LAST JOINs, filters) a stored row goes through, or nil
 	base  types.Schema     // the stored table's schema
 }
 
@@ -360,10 +425,13 @@ type windowStep struct {
 }
 
 // view is a stored table seen through an optional row-local projection
-// (FROM (SELECT ... FROM t), UNION (SELECT ... FROM t2)).
+// (FROM (SELECT ... FROM t), UNION (SELECT ... FROM t2)), or through a
+// pipeline of steps (FROM t LAST JOIN t2, UNION (SELECT ... WHERE ...)).
 type view struct {
 	scan *planner.Scan
 	proj *planner.Project // nil: the table itself
+	node planner.Node     // with pipe: the view's plan
+	pipe step             // non-nil: each stored row goes through these steps
 }
 
 // peel finds the stored table under a window's input or union source.
@@ -381,6 +449,10 @@ func peel(n planner.Node) (view, bool) {
 
 // baseCol maps a column of the view to the table's column it reads unchanged.
 func (v view) baseCol(i int) (int, bool) {
+	if v.pipe != nil {
+		s, bc, ok := planner.BaseColumn(v.node, i)
+		return bc, ok && s == v.scan
+	}
 	if v.proj == nil {
 		return i, true
 	}
@@ -391,13 +463,20 @@ func (v view) baseCol(i int) (int, bool) {
 }
 
 func (c *compiler) window(w *planner.Window) (step, error) {
-	mainView, ok := peel(w.Input)
-	if !ok {
-		return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table or a projection of it (a WHERE, a join or an aggregate below it)")
-	}
 	in, err := c.node(w.Input)
 	if err != nil {
 		return nil, err
+	}
+	mainView, ok := peel(w.Input)
+	if !ok {
+		// A window over LAST JOINs of the request table: each stored row
+		// of it is joined as the request row is (the right tables as
+		// stored), then framed.
+		scan, ok := planner.Base(w.Input)
+		if !ok {
+			return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table, a projection of it or its LAST JOINs (an aggregate or another window below it)")
+		}
+		mainView = view{scan: scan, node: w.Input, pipe: in}
 	}
 	nIn := len(w.Input.Schema())
 	ws := &windowStep{in: in, schema: w.Schema(), nIn: nIn}
@@ -435,24 +514,26 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			// The index is looked up by the table's own columns under the view's.
 			var keyCols []int
-			for _, k := range viewKeys {
+			for ki, k := range viewKeys {
 				bc, ok := v.baseCol(k)
 				if !ok {
-					return planner.Errorf(planner.ErrUnsupported, "window %s: PARTITION BY column %d of %s is computed, not a column of the table", strings.Join(g.Windows, ", "), k+1, t.Name)
+					return planner.Errorf(planner.ErrUnsupported, "window %s: PARTITION BY %s is not a column of table %s (computed, or from a LAST JOIN's right side): request mode reads the window from an index of %s",
+						strings.Join(g.Windows, ", "), g.PartitionBy[ki], t.Name, t.Name)
 				}
 				keyCols = append(keyCols, bc)
 			}
 			tsCol, ok := v.baseCol(viewTS)
 			if !ok {
-				return planner.Errorf(planner.ErrUnsupported, "window %s: the ORDER BY column of %s is computed, not a column of the table", strings.Join(g.Windows, ", "), t.Name)
+				return planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column of table %s (computed, or from a LAST JOIN's right side): request mode reads the window from an index of %s",
+					strings.Join(g.Windows, ", "), g.OrderBy, t.Name, t.Name)
 			}
 			idx, perm, ok := findIndex(st, keyCols, tsCol)
 			if !ok {
 				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s) and TS=%s (DEPLOY creates it)",
 					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), t.Schema[tsCol].Name)
 			}
-			src := &source{name: t.Name, table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema}
-			if v.proj != nil {
+			src := &source{name: t.Name, table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema, pipe: v.pipe}
+			if v.proj != nil && v.pipe == nil {
 				for _, e := range v.proj.Exprs {
 					ev, err := expr.Compile(e, c.env)
 					if err != nil {
@@ -472,7 +553,11 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 		for ui, u := range g.Unions {
 			uv, ok := peel(u)
 			if !ok {
-				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: a UNION source that is not a table or a projection of one", strings.Join(g.Windows, ", "))
+				pipe, scan, err := c.pipeline(u, fmt.Sprintf("window %s: UNION source %d", strings.Join(g.Windows, ", "), ui+1))
+				if err != nil {
+					return nil, err
+				}
+				uv = view{scan: scan, node: u, pipe: pipe}
 			}
 			if err := add(uv, nUnions-int16(ui)-1); err != nil {
 				return nil, err
@@ -534,6 +619,7 @@ type histRow struct {
 	seq  uint64
 	src  int // index into the group's sources; -1 for the request row
 	row  []byte
+	vals *types.Batch // the row through its source's pipeline, if it has one
 }
 
 func (w *windowStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
@@ -604,8 +690,18 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		}
 		var read []int64
 		var got []histRow
+		var perr error
 		err := s.table.Scan(s.index, key, cur, r.now, func(ts int64, seq uint64, row []byte) bool {
-			got = append(got, histRow{ts: ts, rank: s.rank, seq: seq, src: si, row: row})
+			h := histRow{ts: ts, rank: s.rank, seq: seq, src: si, row: row}
+			if s.pipe != nil {
+				if h.vals, perr = s.pipe.run(r, storedRow(s.dec, s.base, row)); perr != nil {
+					return false
+				}
+				if h.vals == nil {
+					return true // a filter of the view dropped it
+				}
+			}
+			got = append(got, h)
 			read = append(read, ts)
 			for i, c := range g.calls {
 				if (served == nil || !served[i]) && !c.frame.Enough(cur, read) {
@@ -614,6 +710,9 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 			}
 			return false
 		})
+		if err == nil {
+			err = perr
+		}
 		if err != nil {
 			return err
 		}
@@ -645,6 +744,10 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		col := types.NewColumn(f.Kind, len(rows)+1)
 		var scratch types.Batch
 		for _, h := range rows {
+			if h.vals != nil {
+				col.Append(h.vals.Cols[ci].Value(0))
+				continue
+			}
 			col.Append(g.sources[h.src].value(h.row, ci, &scratch))
 		}
 		col.Append(in.Cols[ci].Value(0))
@@ -712,8 +815,16 @@ type lastJoinStep struct {
 	orderIsTS bool           // ORDER BY is the index's TS column: the first match is the answer
 	desc      bool
 	dec       *storage.Decoder
-	right     types.Schema
+	right     types.Schema // the right side's schema
 	schema    types.Schema
+	// A right subquery (projections, WHERE, LAST JOINs over a table): its
+	// stored rows go through pipe; base is the table's schema. self: the
+	// table is the request table, whose request row is a candidate too,
+	// the latest one.
+	pipe step
+	base types.Schema
+	self bool
+	name string // the right table's name
 }
 
 func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
@@ -722,33 +833,47 @@ func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
 		return nil, err
 	}
 	scan, ok := j.Right.(*planner.Scan)
+	var pipe step
 	if !ok {
-		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN of a subquery in a deployment (join a table)")
+		if pipe, scan, err = c.pipeline(j.Right, "LAST JOIN of a subquery"); err != nil {
+			return nil, err
+		}
 	}
 	st, err := c.tables.Stored(scan.Table)
 	if err != nil {
 		return nil, err
 	}
+	// The right keys, as columns of the table under the subquery.
 	var keyCols []int
 	for _, k := range j.RightKeys {
 		col, ok := colOf(k)
+		if ok && pipe != nil {
+			var s *planner.Scan
+			s, col, ok = planner.BaseColumn(j.Right, col)
+			ok = ok && s == scan
+		}
 		if !ok {
-			return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the join key %s is not a column of it", scan.Table.Name, k)
+			return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the join key %s is not a column of table %s (an index looks it up)", scan.Table.Name, k, scan.Table.Name)
 		}
 		keyCols = append(keyCols, col)
 	}
 	if len(keyCols) == 0 {
 		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the ON condition has no equality on its columns to look it up by", scan.Table.Name)
 	}
-	s := &lastJoinStep{left: left, table: st, right: scan.Table.Schema, schema: j.Schema(), desc: j.OrderDesc, dec: st.Decoder(nil)}
+	s := &lastJoinStep{left: left, table: st, right: j.Right.Schema(), schema: j.Schema(), desc: j.OrderDesc, dec: st.Decoder(nil),
+		pipe: pipe, base: scan.Table.Schema, name: scan.Table.Name, self: pipe != nil && c.main != nil && scan.Table == c.main}
 	tsCol := -1
 	if j.OrderBy != nil {
 		if col, ok := colOf(j.OrderBy); ok {
-			tsCol = col
+			if pipe == nil {
+				tsCol = col
+			} else if s, bc, ok := planner.BaseColumn(j.Right, col); ok && s == scan {
+				tsCol = bc
+			}
 		}
 	}
 	idx, perm, found := findIndex(st, keyCols, tsCol)
-	if found && tsCol >= 0 && !j.OrderDesc {
+	if found && tsCol >= 0 && !j.OrderDesc && !s.self {
 		s.orderIsTS = true
 	} else if idx, perm, found = findIndex(st, keyCols, -1); !found {
 		return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s needs an index with KEY=(%s) (DEPLOY creates it)", scan.Table.Name, colNames(scan.Table.Schema, keyCols))
@@ -774,7 +899,7 @@ func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
 
 func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	l, err := s.left.run(r, cur)
-	if err != nil {
+	if err != nil || l == nil {
 		return nil, err
 	}
 	nl := len(l.Cols)
@@ -782,7 +907,7 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	for j, p := range s.perm {
 		key[j] = s.leftKeys[p].Eval(l, 0)
 		if key[j].Null {
-			return s.emit(l, nil), nil // NULL equals nothing (SEMANTICS §5)
+			return s.emit(l, nil, nil), nil // NULL equals nothing (SEMANTICS §5)
 		}
 	}
 	// One joined row to test the condition on; the right half is rewritten per candidate.
@@ -790,40 +915,80 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	for _, f := range s.right {
 		pair.Cols = append(pair.Cols, types.NewColumn(f.Kind, 1))
 	}
-	// The right half alone: ORDER BY is over the right table's schema.
+	// The right half alone: ORDER BY is over the right side's schema.
 	rightRow := &types.Batch{Schema: s.right, Cols: pair.Cols[nl:]}
-	var best []byte
-	var bestOrder types.Value
-	var bestSeq uint64
-	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, func(ts int64, seq uint64, row []byte) bool {
+	var (
+		found     bool
+		best      []byte       // the match as stored (no pipeline)
+		bestVals  *types.Batch // the match through the pipeline
+		bestOrder types.Value
+		bestSeq   uint64
+	)
+	// consider tests one candidate; false: the answer is found.
+	consider := func(seq uint64, row []byte, vals *types.Batch) bool {
 		for ci := range s.right {
 			c := pair.Cols[nl+ci]
 			*c = *types.NewColumn(c.Kind, 1)
-			c.Append(s.dec.Value(row, ci))
+			if vals != nil {
+				c.Append(vals.Cols[ci].Value(0))
+			} else {
+				c.Append(s.dec.Value(row, ci))
+			}
 		}
 		if v := s.cond.Eval(pair, 0); v.Null || v.I == 0 {
 			return true
 		}
 		if s.orderIsTS {
-			best = row // rows come by (ts desc, seq desc): the first match is the answer
+			// Rows come by (ts desc, seq desc): the first match is the answer.
+			found, best, bestVals = true, row, vals
 			return false
 		}
 		if s.order == nil {
-			if best == nil || seq > bestSeq {
-				best, bestSeq = row, seq
+			if !found || seq > bestSeq {
+				found, best, bestVals, bestSeq = true, row, vals, seq
 			}
 			return true
 		}
 		ov := s.order.Eval(rightRow, 0)
-		if best == nil || beats(ov, seq, bestOrder, bestSeq, s.desc) {
-			best, bestOrder, bestSeq = row, ov, seq
+		if !found || beats(ov, seq, bestOrder, bestSeq, s.desc) {
+			found, best, bestVals, bestOrder, bestSeq = true, row, vals, ov, seq
 		}
 		return true
+	}
+	if s.self {
+		// A subquery over the request table: the request row is its
+		// latest row.
+		vals, err := s.pipe.run(r, cur)
+		if err != nil {
+			return nil, err
+		}
+		if vals != nil {
+			consider(math.MaxUint64, nil, vals)
+		}
+	}
+	var perr error
+	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, func(ts int64, seq uint64, row []byte) bool {
+		var vals *types.Batch
+		if s.pipe != nil {
+			if vals, perr = s.pipe.run(r, storedRow(s.dec, s.base, row)); perr != nil {
+				return false
+			}
+			if vals == nil {
+				return true // the subquery's WHERE drops it
+			}
+		}
+		return consider(seq, row, vals)
 	})
+	if err == nil {
+		err = perr
+	}
 	if err != nil {
 		return nil, err
 	}
-	return s.emit(l, best), nil
+	if !found {
+		return s.emit(l, nil, nil), nil
+	}
+	return s.emit(l, best, bestVals), nil
 }
 
 // beats reports whether (v, seq) is a better LAST JOIN match than (b, bseq):
@@ -836,13 +1001,18 @@ func beats(v types.Value, seq uint64, b types.Value, bseq uint64, desc bool) boo
 	return c > 0 || (c == 0 && seq > bseq)
 }
 
-func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
+// emit appends the match (row as stored, or vals through the pipeline; both
+// nil: no match) to the left row.
+func (s *lastJoinStep) emit(l *types.Batch, row []byte, vals *types.Batch) *types.Batch {
 	out := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
 	for ci, f := range s.right {
 		c := types.NewColumn(f.Kind, 1)
-		if row == nil {
+		switch {
+		case vals != nil:
+			c.Append(vals.Cols[ci].Value(0))
+		case row == nil:
 			c.Append(types.NullOf(f.Kind))
-		} else {
+		default:
 			c.Append(s.dec.Value(row, ci))
 		}
 		out.Cols = append(out.Cols, c)
@@ -854,15 +1024,18 @@ func (s *lastJoinStep) emit(l *types.Batch, row []byte) *types.Batch {
 // the index each window and LAST JOIN reads.
 func (d *Deployment) Explain() string {
 	var b strings.Builder
-	var walk func(s step, depth int)
-	walk = func(s step, depth int) {
+	var walk func(s step, depth int, leaf string)
+	walk = func(s step, depth int, leaf string) {
 		pad := strings.Repeat("  ", depth)
 		switch s := s.(type) {
 		case scanStep:
-			fmt.Fprintf(&b, "%sRequestRow %s (not stored)\n", pad, d.main.Name)
+			fmt.Fprintf(&b, "%s%s\n", pad, leaf)
 		case *projectStep:
 			fmt.Fprintf(&b, "%sProjectColumns (%d)\n", pad, len(s.exprs))
-			walk(s.in, depth+1)
+			walk(s.in, depth+1, leaf)
+		case *filterStep:
+			fmt.Fprintf(&b, "%sFilter (drops candidates)\n", pad)
+			walk(s.in, depth+1, leaf)
 		case *windowStep:
 			for gi, g := range s.groups {
 				var srcs []string
@@ -881,13 +1054,21 @@ func (d *Deployment) Explain() string {
 						fmt.Fprintf(&b, "%s  %s\n", pad, lw.describe())
 					}
 				}
+				for _, src := range g.sources {
+					if src.pipe != nil && src.pipe != s.in {
+						fmt.Fprintf(&b, "%s  each row of %s through its view:\n", pad, src.name)
+						walk(src.pipe, depth+2, "StoredRow "+src.name)
+					} else if src.pipe != nil {
+						fmt.Fprintf(&b, "%s  each row of %s through the steps below, as the request row\n", pad, src.name)
+					}
+				}
 				for _, c := range g.calls {
 					if c.why != "" {
 						fmt.Fprintf(&b, "%s  long window %s: %s: %s\n", pad, c.plan.Window, c.plan.Func, c.why)
 					}
 				}
 			}
-			walk(s.in, depth+1)
+			walk(s.in, depth+1, leaf)
 		case *lastJoinStep:
 			ix := s.table.Indexes()[s.index]
 			how := "the latest inserted match"
@@ -897,10 +1078,18 @@ func (d *Deployment) Explain() string {
 				how = "the greatest ORDER BY value among matches"
 			}
 			fmt.Fprintf(&b, "%sLastJoinByIndex index %s (KEY=%s): %s\n", pad, ix.Name, colNames(s.table.Schema(), ix.KeyCols), how)
-			walk(s.left, depth+1)
+			if s.pipe != nil {
+				self := ""
+				if s.self {
+					self = "; the request row is the latest candidate"
+				}
+				fmt.Fprintf(&b, "%s  each candidate of %s through the subquery%s:\n", pad, s.name, self)
+				walk(s.pipe, depth+2, "StoredRow "+s.name)
+			}
+			walk(s.left, depth+1, leaf)
 		}
 	}
-	walk(d.root, 0)
+	walk(d.root, 0, "RequestRow "+d.main.Name+" (not stored)")
 	return b.String()
 }
 

@@ -1,0 +1,67 @@
+package planner
+
+// Base finds the table a row of n comes from: the Scan at the bottom of n's
+// left spine through projections, filters and LAST JOINs (each row of such a
+// node is one row of that table, extended or narrowed). ok is false when n is
+// anything else (a window, an aggregate, a join that multiplies rows, ...).
+func Base(n Node) (*Scan, bool) {
+	for {
+		switch x := n.(type) {
+		case *Scan:
+			return x, true
+		case *Project:
+			n = x.Input
+		case *Filter:
+			n = x.Input
+		case *LastJoin:
+			n = x.Left
+		default:
+			return nil, false
+		}
+	}
+}
+
+// BaseColumn maps column i of n to the column of Base(n)'s table that it
+// carries unchanged. ok is false when the column is computed, comes from the
+// right side of a LAST JOIN, or n is not a spine over a table.
+func BaseColumn(n Node, i int) (*Scan, int, bool) {
+	for {
+		switch x := n.(type) {
+		case *Scan:
+			return x, i, i >= 0 && i < len(x.Table.Schema)
+		case *Project:
+			if i < 0 || i >= len(x.Exprs) {
+				return nil, 0, false
+			}
+			c, ok := x.Exprs[i].(*ColRef)
+			if !ok {
+				return nil, 0, false
+			}
+			n, i = x.Input, c.Index
+		case *Filter:
+			n = x.Input
+		case *LastJoin:
+			if i >= len(x.Left.Schema()) {
+				return nil, 0, false
+			}
+			n = x.Left
+		default:
+			return nil, 0, false
+		}
+	}
+}
+
+// BaseExpr maps a bare column reference over n's schema to the base table's
+// column (see BaseColumn); any other expression does not map.
+func BaseExpr(n Node, e Expr) (*Scan, *ColRef, bool) {
+	c, ok := e.(*ColRef)
+	if !ok {
+		return nil, nil, false
+	}
+	s, i, ok := BaseColumn(n, c.Index)
+	if !ok {
+		return nil, nil, false
+	}
+	f := s.Table.Schema[i]
+	return s, &ColRef{Index: i, Name: f.Name, T: f.Kind}, true
+}
