@@ -486,7 +486,7 @@ func (lw *longWindow) evalRows(sc *lwScratch, rows [][]byte, only int) {
 // answer computes call c (one of lw.calls) for a request at cur over the
 // key's buckets and the rows of the frame's partial buckets. ok is false
 // when the buckets cannot serve the request: the caller reads rows.
-func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, in *types.Batch) (types.Value, bool) {
+func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, in *types.Batch, args *[]types.Value) (types.Value, bool) {
 	lo, hi, withCur, ok := c.frame.TSRange(cur)
 	if !ok {
 		return types.Value{}, false
@@ -545,8 +545,7 @@ func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, i
 		return types.Value{}, false
 	}
 	if withCur {
-		var args []types.Value
-		a.Add(evalArgs(c.args, in, 0, &args))
+		a.Add(evalArgs(c.args, in, 0, args))
 	}
 	lw.served.Add(1)
 	return a.Result(), true

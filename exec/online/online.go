@@ -40,6 +40,7 @@ type Deployment struct {
 	schema types.Schema
 	env    *expr.Env
 	longs  []*longWindow
+	arenas sync.Pool // of *arena: requests run concurrently
 }
 
 // Options tune CompileWith. The zero value is Compile's.
@@ -61,6 +62,7 @@ type step interface {
 type request struct {
 	now int64
 	env *expr.Env
+	a   *arena // the request's memory
 }
 
 // Compile checks that a plan can answer requests (SEMANTICS §7) and compiles it.
@@ -127,7 +129,6 @@ func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error
 	if len(row) != len(s) {
 		return nil, fmt.Errorf("%w: %d values, table %s has %d columns", ErrRequest, len(row), d.main.Name, len(s))
 	}
-	cur := &types.Batch{Schema: s}
 	for i, f := range s {
 		v := row[i]
 		if !v.Null && v.Kind != f.Kind {
@@ -136,17 +137,27 @@ func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error
 		if v.Null && f.NotNull {
 			return nil, fmt.Errorf("%w: column %s is NOT NULL", ErrRequest, f.Name)
 		}
-		c := types.NewColumn(f.Kind, 1)
+	}
+	a, _ := d.arenas.Get().(*arena)
+	if a == nil {
+		a = &arena{}
+	}
+	defer d.arenas.Put(a)
+	defer a.release()
+	a.r = request{now: now, env: d.env, a: a}
+	cur := a.batch(s, len(s))
+	for i, f := range s {
+		v := row[i]
 		if v.Null {
 			v = types.NullOf(f.Kind)
 		}
-		c.Append(v)
-		cur.Cols = append(cur.Cols, c)
+		cur.Cols[i] = a.col1(f.Kind, v)
 	}
-	out, err := d.root.run(&request{now: now, env: d.env}, cur)
+	out, err := d.root.run(&a.r, cur)
 	if err != nil {
 		return nil, err
 	}
+	// Copied out: the arena's columns are reused once the request is done.
 	vals := make([]types.Value, len(out.Cols))
 	for i, c := range out.Cols {
 		vals[i] = c.Value(0)
@@ -263,14 +274,12 @@ func (c *compiler) pipeline(n planner.Node, what string) (step, *planner.Scan, e
 	return st, scan, nil
 }
 
-// storedRow decodes a stored row of a table into a one-row batch, the input
-// of a pipeline.
-func storedRow(dec *storage.Decoder, s types.Schema, row []byte) *types.Batch {
-	b := &types.Batch{Schema: s, Cols: make([]*types.Column, len(s))}
+// storedRow decodes a stored row of a table into a one-row batch (in the
+// request's arena), the input of a pipeline.
+func storedRow(r *request, dec *storage.Decoder, s types.Schema, row []byte) *types.Batch {
+	b := r.a.batch(s, len(s))
 	for i, f := range s {
-		c := types.NewColumn(f.Kind, 1)
-		c.Append(dec.Value(row, i))
-		b.Cols[i] = c
+		b.Cols[i] = r.a.col1(f.Kind, dec.Value(row, i))
 	}
 	return b
 }
@@ -308,11 +317,9 @@ func (p *projectStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	if err != nil || in == nil {
 		return nil, err
 	}
-	out := &types.Batch{Schema: p.schema}
+	out := r.a.batch(p.schema, len(p.exprs))
 	for i, ev := range p.exprs {
-		col := types.NewColumn(p.schema[i].Kind, 1)
-		col.Append(ev.Eval(in, 0))
-		out.Cols = append(out.Cols, col)
+		out.Cols[i] = r.a.col1(p.schema[i].Kind, ev.Eval(in, 0))
 	}
 	return out, nil
 }
@@ -377,33 +384,17 @@ type source struct {
 	base  types.Schema     // the stored table's schema
 }
 
-// value returns column ci (of the window's input schema) of a stored row.
-func (s *source) value(row []byte, ci int, scratch *types.Batch) types.Value {
-	if s.proj == nil {
-		return s.dec.Value(row, ci)
-	}
-	if scratch.Cols == nil || len(scratch.Cols) != len(s.base) {
-		scratch.Schema = s.base
-		scratch.Cols = make([]*types.Column, len(s.base))
-		for i, f := range s.base {
-			scratch.Cols[i] = types.NewColumn(f.Kind, 1)
-		}
-	}
-	for i := range s.base {
-		c := scratch.Cols[i]
-		*c = types.Column{Kind: c.Kind}
-		c.Append(s.dec.Value(row, i))
-	}
-	return s.proj[ci].Eval(scratch, 0)
-}
-
 type windowGroup struct {
 	need    []bool // the input columns the group's calls read
+	needed  []int  // the same, as a list
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
 	order   expr.Evaluator
 	sources []*source // the main table (unless INSTANCE_NOT_IN_WINDOW), then the union sources
 	calls   []*windowCall
+	longs   []int           // the calls over long windows
+	frames  []*window.Frame // the calls' distinct frames
+	scratch sync.Pool       // of *groupScratch: requests run concurrently
 }
 
 type windowCall struct {
@@ -412,9 +403,11 @@ type windowCall struct {
 	args  []expr.Evaluator
 	kinds []types.Kind
 	slot  int
-	aggs  sync.Pool   // of agg.Aggregator: requests run concurrently
-	long  *longWindow // the call's buckets, or nil
-	why   string      // why a call over a long window reads rows
+	// frameIdx: the call's frame is the group's frames[frameIdx].
+	frameIdx int
+	aggs     sync.Pool   // of agg.Aggregator: requests run concurrently
+	long     *longWindow // the call's buckets, or nil
+	why      string      // why a call over a long window reads rows
 }
 
 type windowStep struct {
@@ -597,7 +590,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 		}
 		wg.need = make([]bool, ws.nIn)
-		for _, call := range wg.calls {
+		for ci, call := range wg.calls {
 			for _, x := range call.plan.Args {
 				planner.Walk(x, func(e planner.Expr) bool {
 					if c, ok := e.(*planner.ColRef); ok && c.Index < ws.nIn {
@@ -605,6 +598,19 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 					}
 					return true
 				})
+			}
+			if call.long != nil {
+				wg.longs = append(wg.longs, ci)
+			}
+			call.frameIdx = slices.IndexFunc(wg.frames, func(f *window.Frame) bool { return *f == *call.frame })
+			if call.frameIdx < 0 {
+				call.frameIdx = len(wg.frames)
+				wg.frames = append(wg.frames, call.frame)
+			}
+		}
+		for ci, need := range wg.need {
+			if need {
+				wg.needed = append(wg.needed, ci)
 			}
 		}
 		ws.groups = append(ws.groups, wg)
@@ -627,10 +633,8 @@ func (w *windowStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &types.Batch{Schema: w.schema, Cols: append([]*types.Column(nil), in.Cols...)}
-	for range w.schema[w.nIn:] {
-		out.Cols = append(out.Cols, nil)
-	}
+	out := r.a.batch(w.schema, len(w.schema))
+	copy(out.Cols, in.Cols)
 	for _, g := range w.groups {
 		if err := g.compute(r, in, out); err != nil {
 			return nil, err
@@ -647,137 +651,192 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		return fmt.Errorf("%w: the ORDER BY column of window %s is NULL", ErrRequest, strings.Join(g.plan.Windows, ", "))
 	}
 	cur := tv.I
-	keyVals := make([]types.Value, len(g.keys))
-	for i, k := range g.keys {
-		keyVals[i] = k.Eval(in, 0)
+	sc := g.getScratch()
+	defer g.putScratch(sc)
+	sc.keyVals = sc.keyVals[:0]
+	for _, k := range g.keys {
+		sc.keyVals = append(sc.keyVals, k.Eval(in, 0))
 	}
 	// Calls over long windows first: those their buckets serve read no rows.
-	var served []bool
+	served := false
 	left := len(g.calls)
-	for i, c := range g.calls {
-		if c.long == nil {
-			continue
-		}
-		if served == nil {
-			served = make([]bool, len(g.calls))
-		}
-		src := c.long.src
-		key := make([]types.Value, len(src.perm))
-		for j, p := range src.perm {
-			key[j] = keyVals[p]
-		}
-		var buf [64]byte
-		kb, err := c.long.st.AppendKey(buf[:0], src.index, key)
-		if err != nil {
-			return err
-		}
-		if v, ok := c.long.answer(r, c, kb, cur, in); ok {
-			col := types.NewColumn(c.plan.T, 1)
-			col.Append(v)
-			out.Cols[c.slot] = col
-			served[i] = true
-			left--
+	if len(g.longs) > 0 {
+		sc.served = slices.Grow(sc.served[:0], len(g.calls))[:len(g.calls)]
+		clear(sc.served)
+		var kb []byte
+		for _, i := range g.longs {
+			c := g.calls[i]
+			if kb == nil {
+				// Every long window of a group reads its one source.
+				src := c.long.src
+				var err error
+				if kb, err = c.long.st.AppendKey(sc.kb[:0], src.index, sc.keyOf(src)); err != nil {
+					return err
+				}
+				sc.kb = kb
+			}
+			if v, ok := c.long.answer(r, c, kb, cur, in, &sc.args); ok {
+				out.Cols[c.slot] = r.a.col1(c.plan.T, v)
+				sc.served[i] = true
+				served = true
+				left--
+			}
 		}
 	}
 	if left == 0 {
 		return nil
 	}
-	var rows []histRow
-	for si, s := range g.sources {
-		key := make([]types.Value, len(s.perm))
-		for j, p := range s.perm {
-			key[j] = keyVals[p]
+	// The frames the scans must cover: each distinct one once.
+	if !served {
+		sc.frames = g.frames
+	} else {
+		sc.seen = slices.Grow(sc.seen[:0], len(g.frames))[:len(g.frames)]
+		clear(sc.seen)
+		sc.some = sc.some[:0]
+		for i, c := range g.calls {
+			if !sc.served[i] && !sc.seen[c.frameIdx] {
+				sc.seen[c.frameIdx] = true
+				sc.some = append(sc.some, g.frames[c.frameIdx])
+			}
 		}
-		var read []int64
-		var got []histRow
-		var perr error
-		err := s.table.Scan(s.index, key, cur, r.now, func(ts int64, seq uint64, row []byte) bool {
-			h := histRow{ts: ts, rank: s.rank, seq: seq, src: si, row: row}
-			if s.pipe != nil {
-				if h.vals, perr = s.pipe.run(r, storedRow(s.dec, s.base, row)); perr != nil {
-					return false
-				}
-				if h.vals == nil {
-					return true // a filter of the view dropped it
-				}
-			}
-			got = append(got, h)
-			read = append(read, ts)
-			for i, c := range g.calls {
-				if (served == nil || !served[i]) && !c.frame.Enough(cur, read) {
-					return true
-				}
-			}
-			return false
-		})
+		sc.frames = sc.some
+	}
+	sc.r, sc.cur = r, cur
+	sc.rows = sc.rows[:0]
+	for si, s := range g.sources {
+		sc.src, sc.si = s, si
+		sc.read = sc.read[:0]
+		start := len(sc.rows)
+		err := s.table.Scan(s.index, sc.keyOf(s), cur, r.now, sc.visit)
 		if err == nil {
-			err = perr
+			err = sc.perr
 		}
 		if err != nil {
 			return err
 		}
 		// A source's rows come newest first: reversed, they are oldest first.
-		for i, j := 0, len(got)-1; i < j; i, j = i+1, j-1 {
-			got[i], got[j] = got[j], got[i]
-		}
-		rows = append(rows, got...)
+		slices.Reverse(sc.rows[start:])
 	}
+	rows := sc.rows
+	var ts []int64
 	if len(g.sources) > 1 {
 		// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
 		sortHist(rows)
-	}
-	// The window's rows as a batch of the input schema, the request row last.
-	// Only the columns the calls read are decoded; the others are NULL columns.
-	hist := &types.Batch{Schema: in.Schema}
-	var allNull []bool
-	for ci, f := range in.Schema {
-		if !g.need[ci] {
-			if allNull == nil {
-				allNull = make([]bool, len(rows)+1)
-				for i := range allNull {
-					allNull[i] = true
-				}
-			}
-			hist.Cols = append(hist.Cols, types.NullColumn(f.Kind, allNull))
-			continue
-		}
-		col := types.NewColumn(f.Kind, len(rows)+1)
-		var scratch types.Batch
+		sc.ts = sc.ts[:0]
 		for _, h := range rows {
-			if h.vals != nil {
-				col.Append(h.vals.Cols[ci].Value(0))
-				continue
-			}
-			col.Append(g.sources[h.src].value(h.row, ci, &scratch))
+			sc.ts = append(sc.ts, h.ts)
 		}
-		col.Append(in.Cols[ci].Value(0))
-		hist.Cols = append(hist.Cols, col)
+		ts = sc.ts
+	} else {
+		// One source: its timestamps read, newest first, reversed.
+		ts = sc.read
+		slices.Reverse(ts)
 	}
-	ts := make([]int64, len(rows))
-	for i, h := range rows {
-		ts[i] = h.ts
-	}
+	hist := sc.window(g, in, rows)
 	last := len(rows)
-	args := []types.Value{}
 	for i, c := range g.calls {
-		if served != nil && served[i] {
+		if served && sc.served[i] {
 			continue
 		}
 		lo, hi, withCur := c.frame.Bounds(ts, cur)
 		a := c.aggs.Get().(agg.Aggregator)
 		a.Reset()
 		for i := lo; i < hi; i++ {
-			a.Add(evalArgs(c.args, hist, i, &args))
+			a.Add(evalArgs(c.args, hist, i, &sc.args))
 		}
 		if withCur {
-			a.Add(evalArgs(c.args, hist, last, &args))
+			a.Add(evalArgs(c.args, hist, last, &sc.args))
 		}
-		col := types.NewColumn(c.plan.T, 1)
-		col.Append(a.Result())
+		out.Cols[c.slot] = r.a.col1(c.plan.T, a.Result())
 		c.aggs.Put(a)
-		out.Cols[c.slot] = col
 	}
 	return nil
+}
+
+// keyOf returns the index key of source s for the request's partition values.
+func (sc *groupScratch) keyOf(s *source) []types.Value {
+	sc.key = sc.key[:0]
+	for _, p := range s.perm {
+		sc.key = append(sc.key, sc.keyVals[p])
+	}
+	return sc.key
+}
+
+// window builds the window's rows as a batch of the input schema, the
+// request row last. Only the columns the calls read are decoded; the others
+// are NULL columns.
+func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) *types.Batch {
+	s := in.Schema
+	n := len(rows) + 1
+	if len(sc.cols) != len(s) {
+		sc.cols = make([]types.Column, len(s))
+		sc.nulls = make([][]bool, len(s))
+		sc.hasNull = make([]bool, len(s))
+		sc.hist.Cols = make([]*types.Column, len(s))
+		for ci := range sc.cols {
+			sc.hist.Cols[ci] = &sc.cols[ci]
+		}
+	}
+	sc.hist.Schema = s
+	sc.allNull = boolsTrue(sc.allNull, n)
+	for ci, f := range s {
+		c := &sc.cols[ci]
+		if !g.need[ci] {
+			*c = types.Column{Kind: f.Kind, Nulls: sc.allNull[:n]}
+			continue
+		}
+		*c = types.Column{Kind: f.Kind, I: c.I[:0], F: c.F[:0], S: c.S[:0]}
+		if k := f.Kind; k == types.Float || k == types.Double {
+			c.F = slices.Grow(c.F, n)
+		} else if k == types.String {
+			c.S = slices.Grow(c.S, n)
+		} else {
+			c.I = slices.Grow(c.I, n)
+		}
+		sc.nulls[ci] = slices.Grow(sc.nulls[ci][:0], n)
+		sc.hasNull[ci] = false
+	}
+	for _, h := range rows {
+		switch src := g.sources[h.src]; {
+		case h.vals != nil:
+			for _, ci := range g.needed {
+				sc.appendCol(ci, h.vals.Cols[ci].Value(0))
+			}
+		case src.proj != nil:
+			sc.decode(src, h.row)
+			for _, ci := range g.needed {
+				sc.appendCol(ci, src.proj[ci].Eval(&sc.proj, 0))
+			}
+		default:
+			for _, ci := range g.needed {
+				sc.appendCol(ci, src.dec.Value(h.row, ci))
+			}
+		}
+	}
+	for _, ci := range g.needed {
+		sc.appendCol(ci, in.Cols[ci].Value(0))
+		if sc.hasNull[ci] {
+			sc.cols[ci].Nulls = sc.nulls[ci]
+		}
+	}
+	return &sc.hist
+}
+
+// decode puts a stored row of a projected source into sc.proj, the one-row
+// batch of the table's columns its projection is evaluated over.
+func (sc *groupScratch) decode(s *source, row []byte) {
+	b := &sc.proj
+	if len(b.Schema) != len(s.base) || (len(s.base) > 0 && &b.Schema[0] != &s.base[0]) {
+		b.Schema = s.base
+		b.Cols = make([]*types.Column, len(s.base))
+		sc.projNul = make([]bool, len(s.base))
+		for i, f := range s.base {
+			b.Cols[i] = types.NewColumn(f.Kind, 1)
+		}
+	}
+	for i := range s.base {
+		set1(b.Cols[i], s.dec.Value(row, i), sc.projNul[i:i+1], nil)
+	}
 }
 
 func evalArgs(evs []expr.Evaluator, b *types.Batch, row int, buf *[]types.Value) []types.Value {
@@ -903,18 +962,20 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 		return nil, err
 	}
 	nl := len(l.Cols)
-	key := make([]types.Value, len(s.perm))
+	key := r.a.vals.take(len(s.perm))
 	for j, p := range s.perm {
 		key[j] = s.leftKeys[p].Eval(l, 0)
 		if key[j].Null {
-			return s.emit(l, nil, nil), nil // NULL equals nothing (SEMANTICS §5)
+			return s.emit(r, l, nil, nil), nil // NULL equals nothing (SEMANTICS §5)
 		}
 	}
 	// One joined row to test the condition on; the right half is rewritten per candidate.
-	pair := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
-	for _, f := range s.right {
-		pair.Cols = append(pair.Cols, types.NewColumn(f.Kind, 1))
+	pair := r.a.batch(s.schema, nl+len(s.right))
+	copy(pair.Cols, l.Cols)
+	for ci, f := range s.right {
+		pair.Cols[nl+ci] = r.a.col1(f.Kind, types.NullOf(f.Kind))
 	}
+	nulls := r.a.nulls.take(len(s.right)) // the right half's NULL flags
 	// The right half alone: ORDER BY is over the right side's schema.
 	rightRow := &types.Batch{Schema: s.right, Cols: pair.Cols[nl:]}
 	var (
@@ -928,11 +989,10 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	consider := func(seq uint64, row []byte, vals *types.Batch) bool {
 		for ci := range s.right {
 			c := pair.Cols[nl+ci]
-			*c = *types.NewColumn(c.Kind, 1)
 			if vals != nil {
-				c.Append(vals.Cols[ci].Value(0))
+				set1(c, vals.Cols[ci].Value(0), nulls[ci:ci+1], nil)
 			} else {
-				c.Append(s.dec.Value(row, ci))
+				set1(c, s.dec.Value(row, ci), nulls[ci:ci+1], nil)
 			}
 		}
 		if v := s.cond.Eval(pair, 0); v.Null || v.I == 0 {
@@ -970,7 +1030,7 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, func(ts int64, seq uint64, row []byte) bool {
 		var vals *types.Batch
 		if s.pipe != nil {
-			if vals, perr = s.pipe.run(r, storedRow(s.dec, s.base, row)); perr != nil {
+			if vals, perr = s.pipe.run(r, storedRow(r, s.dec, s.base, row)); perr != nil {
 				return false
 			}
 			if vals == nil {
@@ -986,9 +1046,9 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 		return nil, err
 	}
 	if !found {
-		return s.emit(l, nil, nil), nil
+		return s.emit(r, l, nil, nil), nil
 	}
-	return s.emit(l, best, bestVals), nil
+	return s.emit(r, l, best, bestVals), nil
 }
 
 // beats reports whether (v, seq) is a better LAST JOIN match than (b, bseq):
@@ -1003,19 +1063,21 @@ func beats(v types.Value, seq uint64, b types.Value, bseq uint64, desc bool) boo
 
 // emit appends the match (row as stored, or vals through the pipeline; both
 // nil: no match) to the left row.
-func (s *lastJoinStep) emit(l *types.Batch, row []byte, vals *types.Batch) *types.Batch {
-	out := &types.Batch{Schema: s.schema, Cols: append([]*types.Column(nil), l.Cols...)}
+func (s *lastJoinStep) emit(r *request, l *types.Batch, row []byte, vals *types.Batch) *types.Batch {
+	nl := len(l.Cols)
+	out := r.a.batch(s.schema, nl+len(s.right))
+	copy(out.Cols, l.Cols)
 	for ci, f := range s.right {
-		c := types.NewColumn(f.Kind, 1)
+		var v types.Value
 		switch {
 		case vals != nil:
-			c.Append(vals.Cols[ci].Value(0))
+			v = vals.Cols[ci].Value(0)
 		case row == nil:
-			c.Append(types.NullOf(f.Kind))
+			v = types.NullOf(f.Kind)
 		default:
-			c.Append(s.dec.Value(row, ci))
+			v = s.dec.Value(row, ci)
 		}
-		out.Cols = append(out.Cols, c)
+		out.Cols[nl+ci] = r.a.col1(f.Kind, v)
 	}
 	return out
 }
