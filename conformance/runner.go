@@ -800,6 +800,22 @@ func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
 			queries = append(queries, st)
 		}
 	}
+	// Statements before the query (sqls, then sql: DELETEs) change the
+	// tables first; the main table's rows that remain are the requests.
+	var pre []string
+	if len(queries) > 1 && queries[len(queries)-1].Source == "sql" {
+		for _, st := range queries[:len(queries)-1] {
+			var i int
+			if _, err := fmt.Sscanf(st.Source, "sqls[%d]", &i); err != nil || i >= len(c.SQLs) || isQueryText(st.Text) {
+				pre = nil
+				break
+			}
+			pre = append(pre, c.SQLs[i])
+		}
+		if pre != nil {
+			queries = queries[len(queries)-1:]
+		}
+	}
 	if len(queries) != 1 || len(c.Inputs) == 0 {
 		return skip(c, SkipStatement+": request mode runs a single query over the case's tables")
 	}
@@ -808,6 +824,31 @@ func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
 	cr, o := r.setup(ctx, c, true)
 	if o != nil {
 		return *o
+	}
+	if len(pre) > 0 {
+		// The whole case as batch mode sets it up, changed by pre: its main
+		// table's rows, in arrival order, are the requests.
+		all, o := r.setup(ctx, c, false)
+		if o != nil {
+			return *o
+		}
+		for _, text := range pre {
+			if _, err := all.exec(Substitute(text, c, all.env)); err != nil {
+				return check(c, &c.Expect, nil, err)
+			}
+			if _, err := cr.exec(Substitute(text, c, cr.env)); err != nil {
+				return check(c, &c.Expect, nil, err)
+			}
+		}
+		mdb := all.db
+		if c.Inputs[0].DB != "" {
+			mdb = c.Inputs[0].DB
+		}
+		res, err := all.exec("SELECT * FROM `" + mdb + "`.`" + c.TableName(0) + "`")
+		if err != nil {
+			return fail(c, "reading the requests: %v", err)
+		}
+		cr.main = res.Rows
 	}
 	expect := &c.Expect
 	if v, ok, err := c.ExpectVariant("unequalExpect.request_expect"); err == nil && ok {
@@ -864,6 +905,12 @@ func (r *Runner) RunRequest(ctx context.Context, c *Case) (out Outcome) {
 		}
 	}
 	return check(c, expect, &session.Result{Schema: res.Schema, Rows: res}, nil)
+}
+
+// isQueryText reports whether a statement text is a SELECT (or WITH) query.
+func isQueryText(text string) bool {
+	t := strings.ToLower(strings.TrimLeft(text, " \t\r\n("))
+	return strings.HasPrefix(t, "select") || strings.HasPrefix(t, "with")
 }
 
 // RunAll runs cases on every core with run (RunBatch or RunRequest) and

@@ -33,7 +33,8 @@ type Statement struct {
 // Statements returns every SQL statement the case runs, in order, with
 // placeholders substituted (see Substitute; {auto} names are numbered across
 // the whole case): the input tables' raw create, insert and inserts texts
-// (Setup), then sql, or each of sqls, or each step's sql, then the
+// (Setup), then sql, or each of sqls (and then sql, when it is not the last
+// of them again), or each step's sql, then the
 // raw_flags.tearDown statements (Teardown).
 //
 // Input tables given as columns/indexes/rows are not turned into SQL here;
@@ -63,12 +64,19 @@ func (c *Case) Statements(env Env) []Statement {
 			add(st.SQL, fmt.Sprintf("steps[%d]", i), st.Expect.Succeeds()).Expect = &st.Expect
 		}
 	case len(c.SQLs) > 0:
+		// sqls, then sql when it is another statement (test_delete: the
+		// deletes, then the query the expect is about); many cases repeat
+		// the last of sqls as sql.
+		withSQL := c.SQL != "" && !sameStatement(c.SQL, c.SQLs[len(c.SQLs)-1])
 		for i, q := range c.SQLs {
-			last := i == len(c.SQLs)-1
+			last := i == len(c.SQLs)-1 && !withSQL
 			st := add(q, fmt.Sprintf("sqls[%d]", i), !last || c.ExpectSuccess())
 			if last {
 				st.Expect = &c.Expect
 			}
+		}
+		if withSQL {
+			add(c.SQL, "sql", c.ExpectSuccess()).Expect = &c.Expect
 		}
 	case c.SQL != "":
 		add(c.SQL, "sql", c.ExpectSuccess()).Expect = &c.Expect
@@ -77,6 +85,15 @@ func (c *Case) Statements(env Env) []Statement {
 		add(q, fmt.Sprintf("tearDown[%d]", i), c.ExpectSuccess()).Teardown = true
 	}
 	return out
+}
+
+// sameStatement reports whether two statement texts are the same but for
+// spacing and a trailing semicolon.
+func sameStatement(a, b string) bool {
+	norm := func(s string) string {
+		return strings.TrimSuffix(strings.Join(strings.Fields(s), " "), ";")
+	}
+	return norm(a) == norm(b)
 }
 
 // splitUDFScript separates a leading "%%fun ... [%%sql]" block from the SQL.

@@ -237,7 +237,7 @@ func (inst *Instance) Close() error {
 // isCatalogStmt: statements whose success is logged as a catalog record.
 func isCatalogStmt(st sql.Stmt) bool {
 	switch st.(type) {
-	case *sql.CreateDatabase, *sql.CreateTable, *sql.DropTable, *sql.Deploy, *sql.DropDeployment:
+	case *sql.CreateDatabase, *sql.CreateTable, *sql.DropTable, *sql.Deploy, *sql.DropDeployment, *sql.Delete:
 		return true
 	}
 	return false
@@ -322,12 +322,18 @@ func (s *Session) storeRows(t *planner.Table, b *types.Batch) error {
 		}
 	}
 	inst.mu.RUnlock()
-	if d := inst.dur; d != nil {
+	d := inst.dur
+	if d != nil {
 		d.mu.RLock()
 		defer d.mu.RUnlock()
 		if d.closed {
 			return storage.ErrClosed
 		}
+	}
+	// A DELETE rebuilding the store waits for these rows, or they for it.
+	inst.rowsMu.RLock()
+	defer inst.rowsMu.RUnlock()
+	if d != nil {
 		id, ok := inst.idOf(t)
 		if !ok {
 			return planner.Errorf(planner.ErrUnknown, "table %s.%s was dropped", t.DB, t.Name)

@@ -157,39 +157,9 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 	if err := s.ensureIndexes(plan); err != nil {
 		return nil, err
 	}
-	var opts online.Options
-	kv, err := optionMap(st.Options)
+	opts, verify, sample, err := deployOptions(st)
 	if err != nil {
 		return nil, err
-	}
-	verify, sample := false, DefaultVerifySample
-	for k, v := range kv {
-		switch k {
-		case "verify":
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: verify must be 'true' or 'false', not %q", st.Name, v)
-			}
-			verify = b
-		case "verify_sample":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: verify_sample must be a number of rows (0: every row), not %q", st.Name, v)
-			}
-			sample = n
-		case "long_windows":
-			if opts.LongWindows, err = online.ParseLongWindows(v); err != nil {
-				return nil, err
-			}
-		case "long_windows_min_rows":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return nil, planner.Errorf(ErrSetting, "DEPLOY %s: long_windows_min_rows must be a positive number of rows, not %q", st.Name, v)
-			}
-			opts.LongMinRows = n
-		default:
-			return nil, planner.Errorf(ErrSetting, "DEPLOY %s: option %s is not supported (long_windows, long_windows_min_rows, verify and verify_sample are)", st.Name, k)
-		}
 	}
 	dep, err := online.CompileWith(plan, s.inst, s.env(), opts)
 	if err != nil {
@@ -224,6 +194,45 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 	}
 	s.inst.deployments[k] = &deployment{db: db, name: st.Name, text: text, dep: dep}
 	return &Result{Msg: fmt.Sprintf("Deploy %s: input %s, output %s", st.Name, schemaText(dep.InputSchema()), schemaText(dep.Schema()))}, nil
+}
+
+// deployOptions reads DEPLOY's OPTIONS: the online options, and whether
+// (and on how many rows) to verify before going live.
+func deployOptions(st *sql.Deploy) (opts online.Options, verify bool, sample int, err error) {
+	sample = DefaultVerifySample
+	kv, err := optionMap(st.Options)
+	if err != nil {
+		return opts, false, 0, err
+	}
+	for k, v := range kv {
+		switch k {
+		case "verify":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return opts, false, 0, planner.Errorf(ErrSetting, "DEPLOY %s: verify must be 'true' or 'false', not %q", st.Name, v)
+			}
+			verify = b
+		case "verify_sample":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return opts, false, 0, planner.Errorf(ErrSetting, "DEPLOY %s: verify_sample must be a number of rows (0: every row), not %q", st.Name, v)
+			}
+			sample = n
+		case "long_windows":
+			if opts.LongWindows, err = online.ParseLongWindows(v); err != nil {
+				return opts, false, 0, err
+			}
+		case "long_windows_min_rows":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return opts, false, 0, planner.Errorf(ErrSetting, "DEPLOY %s: long_windows_min_rows must be a positive number of rows, not %q", st.Name, v)
+			}
+			opts.LongMinRows = n
+		default:
+			return opts, false, 0, planner.Errorf(ErrSetting, "DEPLOY %s: option %s is not supported (long_windows, long_windows_min_rows, verify and verify_sample are)", st.Name, k)
+		}
+	}
+	return opts, verify, sample, nil
 }
 
 func schemaText(s types.Schema) string {

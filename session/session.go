@@ -52,6 +52,7 @@ var (
 type Instance struct {
 	Catalog     *planner.MemCatalog
 	mu          sync.RWMutex
+	rowsMu      sync.RWMutex             // stored rows change: read-locked by inserts, locked by DELETE's rebuild
 	data        map[string]*tableData    // batch.SourceKey → offline data (bound files, AppendRows' rows)
 	stores      map[string]storage.Table // batch.SourceKey → online store
 	deployments map[string]*deployment   // "db.name" (lower-case) → deployment
@@ -221,6 +222,8 @@ func (s *Session) exec(ctx context.Context, st sql.Stmt) (*Result, error) {
 		return s.set(st)
 	case *sql.Insert:
 		return s.insert(st)
+	case *sql.Delete:
+		return s.deleteRows(ctx, st)
 	case *sql.LoadData:
 		return s.loadData(st)
 	case *sql.Select, *sql.SetOp:
