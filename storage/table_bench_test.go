@@ -195,3 +195,110 @@ func BenchmarkDisk(b *testing.B) {
 		}
 	})
 }
+
+// w1Schema is workload W1's table (see shared/workloads/README.md):
+// events(user_id string, ts timestamp, amount double, category string, flag int),
+// INDEX(KEY=user_id, TS=ts).
+var w1Schema = types.Schema{
+	{Name: "user_id", Kind: types.String},
+	{Name: "ts", Kind: types.Timestamp},
+	{Name: "amount", Kind: types.Double},
+	{Name: "category", Kind: types.String},
+	{Name: "flag", Kind: types.Int32},
+}
+
+// w1Rows calls fn with n W1-like rows: 100k user ids drawn Zipf(1.1), ts
+// spread over 30 days in order with ±60 s of jitter, amounts with two
+// decimals, 20 categories, a 0/1 flag. row is reused between calls.
+func w1Rows(n int, fn func(row []types.Value)) {
+	const nkeys = 100_000
+	r := rand.New(rand.NewPCG(11, 12))
+	z := rand.NewZipf(r, 1.1, 1, nkeys-1)
+	users := make([]types.Value, nkeys)
+	for i := range users {
+		users[i] = types.StringValue(fmt.Sprintf("u%06d", i))
+	}
+	cats := make([]types.Value, 20)
+	for i := range cats {
+		cats[i] = types.StringValue(fmt.Sprintf("cat%02d", i))
+	}
+	const base, span = int64(1_704_067_200_000), int64(30 * 24 * 3600 * 1000)
+	row := make([]types.Value, len(w1Schema))
+	for i := 0; i < n; i++ {
+		ts := base + int64(i)*span/int64(n) + r.Int64N(120_001) - 60_000
+		row[0] = users[z.Uint64()]
+		row[1] = types.TimestampValue(ts)
+		row[2] = types.DoubleValue(math.Round(math.Exp(3+r.NormFloat64())*100) / 100)
+		row[3] = cats[r.IntN(len(cats))]
+		row[4] = types.Int32Value(int32(r.IntN(2)))
+		fn(row)
+	}
+}
+
+// BenchmarkW1BytesPerRow stores 1M W1-like rows in a memory table and reports
+// the store's bytes per row (Stats().Bytes), the growth of the Go heap, and
+// the index arenas' share. Run it with -benchtime=1x.
+func BenchmarkW1BytesPerRow(b *testing.B) {
+	const rows = 1_000_000
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		tb, err := storage.NewMemTable(w1Schema, benchIndex)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w1Rows(rows, func(row []types.Value) {
+			if _, err := tb.Put(row); err != nil {
+				b.Fatal(err)
+			}
+		})
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		st := tb.Stats()
+		total, live := storage.ArenaBytes(tb)
+		b.ReportMetric(float64(st.Bytes)/rows, "stats-B/row")
+		b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/rows, "heap-B/row")
+		b.ReportMetric(float64(total)/rows, "arena-B/row")
+		b.ReportMetric(float64(live)/rows, "arena-live-B/row")
+		runtime.KeepAlive(tb)
+	}
+}
+
+// BenchmarkW1Scan reads windows of W1-like keys: per op, the newest rows of
+// the hottest key (u000000) with ts <= maxTS, up to 1,000, decoding amount;
+// it reports the time per row read.
+func BenchmarkW1Scan(b *testing.B) {
+	tb, err := storage.NewMemTable(w1Schema, benchIndex)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lastTS int64
+	w1Rows(1_000_000, func(row []types.Value) {
+		if _, err := tb.Put(row); err != nil {
+			b.Fatal(err)
+		}
+		lastTS = row[1].I
+	})
+	dec := tb.Decoder([]int{2})
+	for _, key := range []string{"u000000", "u000100"} {
+		b.Run(key, func(b *testing.B) {
+			k := []types.Value{types.StringValue(key)}
+			rows := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c := 0
+				var s float64
+				_ = tb.Scan(0, k, lastTS-int64(i%64)*60_000, 0, func(ts int64, seq uint64, row []byte) bool {
+					s += dec.Value(row, 2).F
+					c++
+					return c < 1000
+				})
+				rows += c
+				sink += int64(s)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(rows, 1)), "ns/row")
+		})
+	}
+}

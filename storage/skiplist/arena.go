@@ -16,11 +16,22 @@ const (
 	firstBlockWords = 256 // blocks grow 1 KiB, 2 KiB, ... 64 KiB so small segments stay small
 	maxBlocks       = 1 << (32 - blockShift)
 
-	// Node layout, in 32-bit words.
-	wHeight = 0
-	wTS     = 1 // ts, low word then high word
-	wSeq    = 3 // seq, low word then high word
-	wNext   = 5 // next[0], next[1], ... next[height-1]
+	// Node layout, in 32-bit words. A compact node packs a 5-bit header
+	// (height, wide flag), a 40-bit seq and a 51-bit signed ts into three
+	// words, little endian: bits 0-3 height, bit 4 wide (0), bits 5-44 seq,
+	// bits 45-95 ts. A row whose seq or ts does not fit takes a wide node:
+	// word 0 the header (wide 1), words 1-2 ts, words 3-4 seq (low word
+	// first). The tower of next links follows, one word a level.
+	hdrBits       = 5
+	heightMask    = 1<<4 - 1
+	wideFlag      = 1 << 4
+	seqBits       = 40
+	tsBits        = 96 - hdrBits - seqBits // 51
+	compactNext   = 3
+	wideNext      = 5
+	maxCompactSeq = 1<<seqBits - 1
+	minCompactTS  = -1 << (tsBits - 1)
+	maxCompactTS  = 1<<(tsBits-1) - 1
 )
 
 // Arena allocates the nodes of many lists (those of one index segment). One
@@ -102,4 +113,52 @@ func (a *Arena) randomHeight() int {
 	return h
 }
 
-func nodeBytes(h int) int64 { return int64(wNext+h) * 4 }
+// nodeWords returns the words of a node of height h holding (ts, seq), and
+// whether it must be wide.
+func nodeWords(ts int64, seq uint64, h int) (int, bool) {
+	if seq <= maxCompactSeq && ts >= minCompactTS && ts <= maxCompactTS {
+		return compactNext + h, false
+	}
+	return wideNext + h, true
+}
+
+// writeNode fills the header, ts and seq of the node n of height h.
+func writeNode(n []uint32, ts int64, seq uint64, h int, wide bool) {
+	if wide {
+		n[0] = uint32(h) | wideFlag
+		n[1], n[2] = uint32(uint64(ts)), uint32(uint64(ts)>>32)
+		n[3], n[4] = uint32(seq), uint32(seq>>32)
+		return
+	}
+	lo := uint64(h) | seq<<hdrBits | uint64(ts)<<(hdrBits+seqBits)
+	n[0], n[1] = uint32(lo), uint32(lo>>32)
+	n[2] = uint32(uint64(ts) >> (64 - hdrBits - seqBits))
+}
+
+// nodeHeight returns the height of the node n.
+func nodeHeight(n []uint32) int { return int(n[0] & heightMask) }
+
+// nextBase returns the index in n of its level-0 link: 3 (compact) or 5 (wide).
+func nextBase(n []uint32) int { return compactNext + int(n[0]>>3&2) }
+
+// nodeKey returns the (ts, seq) of the node n.
+func nodeKey(n []uint32) (int64, uint64) {
+	if n[0]&wideFlag != 0 {
+		return int64(uint64(n[1]) | uint64(n[2])<<32), uint64(n[3]) | uint64(n[4])<<32
+	}
+	lo := uint64(n[0]) | uint64(n[1])<<32
+	seq := lo >> hdrBits & maxCompactSeq
+	// ts: bits 45-63 of lo, then the 32 bits of n[2]; sign-extended from 51 bits.
+	u := lo>>(hdrBits+seqBits) | uint64(n[2])<<(64-hdrBits-seqBits)
+	ts := int64(u<<(64-tsBits)) >> (64 - tsBits)
+	return ts, seq
+}
+
+// nodeTS returns the ts of the node n.
+func nodeTS(n []uint32) int64 {
+	ts, _ := nodeKey(n)
+	return ts
+}
+
+// nodeBytes returns the bytes of the node n.
+func nodeBytes(n []uint32) int64 { return int64(nextBase(n)+nodeHeight(n)) * 4 }

@@ -2,11 +2,14 @@
 // newest first by (ts desc, seq desc), in a skiplist whose nodes live in an
 // arena shared by every key of an index segment.
 //
-// A node is a run of 32-bit words inside an arena block: its height, its ts and
-// seq (two words each) and its tower of next links, inline. Links are 32-bit
-// arena offsets, not Go pointers, so a stored row costs 20 + 4·height bytes of
-// index (about 25 bytes on average with p = 1/4) and the garbage collector sees
-// one object per arena block instead of one per row.
+// A node is a run of 32-bit words inside an arena block: a header (height,
+// wide flag), its ts and seq, and its tower of next links, inline. Most nodes
+// are compact: header, a 40-bit seq and a 51-bit signed ts (milliseconds over
+// ±35,000 years) packed into three words; a row outside those ranges takes a
+// wide node (header, then ts and seq in two words each). Links are 32-bit
+// arena offsets, not Go pointers, so a stored row costs 12 + 4·height bytes of
+// index (about 17 bytes on average with p = 1/4) and the garbage collector
+// sees one object per arena block instead of one per row.
 //
 // Concurrency: one writer per list at a time (the caller serialises writers,
 // in Sundial with the segment lock); any number of readers concurrently with

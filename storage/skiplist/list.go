@@ -28,15 +28,13 @@ func newer(ts1 int64, seq1 uint64, ts2 int64, seq2 uint64) bool {
 	return ts1 > ts2 || ts1 == ts2 && seq1 > seq2
 }
 
-func nodeTS(n []uint32) int64   { return int64(uint64(n[wTS]) | uint64(n[wTS+1])<<32) }
-func nodeSeq(n []uint32) uint64 { return uint64(n[wSeq]) | uint64(n[wSeq+1])<<32 }
-
 // next returns the level-lvl successor of x (0 is the head).
 func (l *List) next(x uint32, lvl int) uint32 {
 	if x == 0 {
 		return l.head[lvl].Load()
 	}
-	return atomic.LoadUint32(&l.arena.node(x)[wNext+lvl])
+	n := l.arena.node(x)
+	return atomic.LoadUint32(&n[nextBase(n)+lvl])
 }
 
 func (l *List) setNext(x uint32, lvl int, v uint32) {
@@ -44,7 +42,8 @@ func (l *List) setNext(x uint32, lvl int, v uint32) {
 		l.head[lvl].Store(v)
 		return
 	}
-	atomic.StoreUint32(&l.arena.node(x)[wNext+lvl], v)
+	n := l.arena.node(x)
+	atomic.StoreUint32(&n[nextBase(n)+lvl], v)
 }
 
 // Insert adds the row (ts, seq). seq must be unique in the list. A row newer
@@ -53,16 +52,16 @@ func (l *List) setNext(x uint32, lvl int, v uint32) {
 func (l *List) Insert(ts int64, seq uint64) {
 	a := l.arena
 	h := a.randomHeight()
-	off := a.alloc(wNext + h)
+	words, wide := nodeWords(ts, seq, h)
+	off := a.alloc(words)
 	n := a.node(off)
-	n[wHeight] = uint32(h)
-	n[wTS], n[wTS+1] = uint32(uint64(ts)), uint32(uint64(ts)>>32)
-	n[wSeq], n[wSeq+1] = uint32(seq), uint32(seq>>32)
+	writeNode(n, ts, seq, h, wide)
+	next := n[nextBase(n):]
 
 	var preds [MaxHeight]uint32 // 0: the head
 	if first := l.head[0].Load(); first != 0 {
-		fn := a.node(first)
-		if !newer(ts, seq, nodeTS(fn), nodeSeq(fn)) {
+		fts, fseq := nodeKey(a.node(first))
+		if !newer(ts, seq, fts, fseq) {
 			x := uint32(0)
 			for lvl := int(l.height.Load()) - 1; lvl >= 0; lvl-- {
 				for {
@@ -70,8 +69,8 @@ func (l *List) Insert(ts int64, seq uint64) {
 					if nx == 0 {
 						break
 					}
-					nn := a.node(nx)
-					if !newer(nodeTS(nn), nodeSeq(nn), ts, seq) {
+					nts, nseq := nodeKey(a.node(nx))
+					if !newer(nts, nseq, ts, seq) {
 						break
 					}
 					x = nx
@@ -82,7 +81,7 @@ func (l *List) Insert(ts int64, seq uint64) {
 	}
 	// Fill the tower before publishing the node.
 	for i := 0; i < h; i++ {
-		n[wNext+i] = l.next(preds[i], i)
+		next[i] = l.next(preds[i], i)
 	}
 	// Publish, bottom level first.
 	for i := 0; i < h; i++ {
@@ -92,13 +91,28 @@ func (l *List) Insert(ts int64, seq uint64) {
 		l.height.Store(int32(h))
 	}
 	l.n++
-	a.live.Add(nodeBytes(h))
+	a.live.Add(int64(words) * 4)
 }
 
 // Iterator walks a list newest first. The zero Iterator is exhausted.
 type Iterator struct {
-	l   *List
+	a   *Arena
+	bl  [][]uint32 // the arena's block table as last loaded
 	cur uint32
+}
+
+func (l *List) iter(cur uint32) Iterator {
+	return Iterator{a: l.arena, bl: *l.arena.blocks.Load(), cur: cur}
+}
+
+// node returns the words of the current node, reloading the block table if
+// the node is in a block added since the iterator last loaded it.
+func (it *Iterator) node() []uint32 {
+	b := int(it.cur >> blockShift)
+	if b >= len(it.bl) {
+		it.bl = *it.a.blocks.Load()
+	}
+	return it.bl[b][it.cur&blockMask:]
 }
 
 // Valid reports whether the iterator is at a row.
@@ -106,17 +120,24 @@ func (it *Iterator) Valid() bool { return it.cur != 0 }
 
 // Next moves to the next (older) row.
 func (it *Iterator) Next() {
-	it.cur = atomic.LoadUint32(&it.l.arena.node(it.cur)[wNext])
+	n := it.node()
+	it.cur = atomic.LoadUint32(&n[nextBase(n)])
 }
 
 // TS returns the ts of the current row.
-func (it *Iterator) TS() int64 { return nodeTS(it.l.arena.node(it.cur)) }
+func (it *Iterator) TS() int64 { return nodeTS(it.node()) }
 
 // Seq returns the seq of the current row.
-func (it *Iterator) Seq() uint64 { return nodeSeq(it.l.arena.node(it.cur)) }
+func (it *Iterator) Seq() uint64 {
+	_, seq := nodeKey(it.node())
+	return seq
+}
+
+// Row returns the ts and seq of the current row.
+func (it *Iterator) Row() (ts int64, seq uint64) { return nodeKey(it.node()) }
 
 // Front returns an iterator at the newest row.
-func (l *List) Front() Iterator { return Iterator{l, l.head[0].Load()} }
+func (l *List) Front() Iterator { return l.iter(l.head[0].Load()) }
 
 // SeekTS returns an iterator at the newest row with ts <= maxTS.
 func (l *List) SeekTS(maxTS int64) Iterator {
@@ -130,14 +151,14 @@ func (l *List) SeekTS(maxTS int64) Iterator {
 			x = nx
 		}
 	}
-	return Iterator{l, l.next(x, 0)}
+	return l.iter(l.next(x, 0))
 }
 
 // SeekKey returns an iterator at the newest row not newer than (ts, seq).
 func (l *List) SeekKey(ts int64, seq uint64) Iterator {
 	var preds [MaxHeight]uint32
 	l.preds(ts, seq, &preds)
-	return Iterator{l, l.next(preds[0], 0)}
+	return l.iter(l.next(preds[0], 0))
 }
 
 // preds fills preds[lvl] with the last node at each level newer than (ts, seq).
@@ -150,8 +171,8 @@ func (l *List) preds(ts int64, seq uint64, preds *[MaxHeight]uint32) int {
 			if nx == 0 {
 				break
 			}
-			nn := l.arena.node(nx)
-			if !newer(nodeTS(nn), nodeSeq(nn), ts, seq) {
+			nts, nseq := nodeKey(l.arena.node(nx))
+			if !newer(nts, nseq, ts, seq) {
 				break
 			}
 			x = nx
@@ -182,11 +203,11 @@ func (l *List) CutFrom(ts int64, seq uint64, fn func(ts int64, seq uint64)) int 
 	for x := first; x != 0; {
 		nn := l.arena.node(x)
 		if fn != nil {
-			fn(nodeTS(nn), nodeSeq(nn))
+			fn(nodeKey(nn))
 		}
-		freed += nodeBytes(int(nn[wHeight]))
+		freed += nodeBytes(nn)
 		n++
-		x = atomic.LoadUint32(&nn[wNext])
+		x = atomic.LoadUint32(&nn[nextBase(nn)])
 	}
 	l.n -= n
 	l.arena.live.Add(-freed)
@@ -202,19 +223,19 @@ func (l *List) CopyTo(dst *Arena) *List {
 	maxH := 0
 	for x := l.head[0].Load(); x != 0; {
 		src := l.arena.node(x)
+		ts, seq := nodeKey(src)
 		h := dst.randomHeight()
-		off := dst.alloc(wNext + h)
-		n := dst.node(off)
-		n[wHeight] = uint32(h)
-		copy(n[wTS:wNext], src[wTS:wNext])
+		words, wide := nodeWords(ts, seq, h)
+		off := dst.alloc(words)
+		writeNode(dst.node(off), ts, seq, h, wide)
 		for i := 0; i < h; i++ {
 			nl.setNext(tails[i], i, off)
 			tails[i] = off
 		}
 		maxH = max(maxH, h)
 		nl.n++
-		dst.live.Add(nodeBytes(h))
-		x = atomic.LoadUint32(&src[wNext])
+		dst.live.Add(int64(words) * 4)
+		x = atomic.LoadUint32(&src[nextBase(src)])
 	}
 	nl.height.Store(int32(maxH))
 	return nl
@@ -227,11 +248,11 @@ func (l *List) check() error {
 	var pts int64
 	var pseq uint64
 	for x := l.head[0].Load(); x != 0; x = l.next(x, 0) {
-		n := l.arena.node(x)
-		if count > 0 && !newer(pts, pseq, nodeTS(n), nodeSeq(n)) {
+		ts, seq := nodeKey(l.arena.node(x))
+		if count > 0 && !newer(pts, pseq, ts, seq) {
 			return errOrder
 		}
-		pts, pseq = nodeTS(n), nodeSeq(n)
+		pts, pseq = ts, seq
 		count++
 	}
 	if count != l.n {

@@ -186,3 +186,53 @@ func TestConcurrentReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNodeKeys round-trips (ts, seq) through compact and wide nodes and mixes
+// both kinds in one list.
+func TestNodeKeys(t *testing.T) {
+	tss := []int64{0, 1, -1, 1_704_067_200_000, minCompactTS, maxCompactTS, minCompactTS - 1, maxCompactTS + 1,
+		-1 << 63, 1<<63 - 1, 1 << 40, -(1 << 45)}
+	seqs := []uint64{1, 2, 1 << 31, 1 << 32, maxCompactSeq, maxCompactSeq + 1, 1<<64 - 1}
+	for _, ts := range tss {
+		for _, seq := range seqs {
+			for h := 1; h <= MaxHeight; h++ {
+				words, wide := nodeWords(ts, seq, h)
+				n := make([]uint32, words)
+				writeNode(n, ts, seq, h, wide)
+				if gts, gseq := nodeKey(n); gts != ts || gseq != seq || nodeHeight(n) != h || nextBase(n)+h != words {
+					t.Fatalf("(%d, %d, h %d, wide %v) reads (%d, %d, h %d), %d words", ts, seq, h, wide, gts, gseq, nodeHeight(n), words)
+				}
+				if wantWide := seq > maxCompactSeq || ts < minCompactTS || ts > maxCompactTS; wide != wantWide {
+					t.Fatalf("(%d, %d): wide %v", ts, seq, wide)
+				}
+			}
+		}
+	}
+	a := NewArena()
+	l := a.NewList()
+	var ref []row
+	seq := uint64(0)
+	for _, ts := range tss {
+		for _, s := range seqs {
+			seq++
+			if s > maxCompactSeq {
+				seq = s - uint64(len(ref)) // unique, wide
+			}
+			l.Insert(ts, seq)
+			ref = append(ref, row{ts, seq})
+		}
+	}
+	sortDesc(ref)
+	if err := l.check(); err != nil {
+		t.Fatal(err)
+	}
+	equalRows(t, "mixed", collect(l.Front()), ref)
+	c := l.CopyTo(NewArena())
+	equalRows(t, "mixed copy", collect(c.Front()), ref)
+	l.CutFrom(0, 1<<64-1, nil)
+	i := 0
+	for i < len(ref) && ref[i].ts > 0 {
+		i++
+	}
+	equalRows(t, "mixed cut", collect(l.Front()), ref[:i])
+}
