@@ -55,13 +55,13 @@ func (a arenaList) scan(maxTS int64, tt ttl, rows *rowStore, fn func(int64, uint
 	} else {
 		it = l.SeekTS(maxTS)
 	}
+	r := rows.reader()
 	for ; it.Valid(); it.Next() {
-		ts := it.TS()
+		ts, seq := it.Row()
 		if tt.expired(ts, pos) {
 			return
 		}
-		seq := it.Seq()
-		if row := rows.get(seq); row != nil && !fn(ts, seq, row) {
+		if row := r.get(seq); row != nil && !fn(ts, seq, row) {
 			return
 		}
 		pos++

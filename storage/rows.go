@@ -36,6 +36,7 @@ func (s *rowStore) lastSeq() uint64 {
 // and get handles rows moved or killed while it reads.
 func (s *rowStore) scan(first, last uint64, fn func(seq uint64, row []byte) bool) {
 	seq := max(first, 1)
+	r := s.reader()
 	for seq <= last {
 		pn := seq >> pageShift
 		pageEnd := (pn+1)<<pageShift - 1 // the page's last seq
@@ -47,7 +48,7 @@ func (s *rowStore) scan(first, last uint64, fn func(seq uint64, row []byte) bool
 		}
 		if pd.get(pn) != nil {
 			for end := min(pageEnd, last); seq <= end; seq++ {
-				if row := s.get(seq); row != nil && !fn(seq, row) {
+				if row := r.get(seq); row != nil && !fn(seq, row) {
 					return
 				}
 			}

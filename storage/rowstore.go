@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -11,12 +12,17 @@ import (
 // through the row directory:
 //
 //	directory  pages of 512 entries, one per seq; an entry packs
-//	           chunk id (32 bits) | offset in the chunk (24 bits) | refs (8 bits);
+//	           chunk id (32 bits) | offset in the chunk (16 bits) |
+//	           row length (8 bits, 255: longer) | refs (8 bits);
 //	           a page whose rows are mostly dead is rewritten sparse (the
 //	           live entries and their positions: 10 bytes a row, not 8 a seq)
 //	chunks     64 KiB byte blocks the rows are appended to, each record being
-//	           uvarint(seq) uvarint(len) row; a row larger than 16 KiB gets a
-//	           chunk of its own
+//	           the row's bytes alone when the entry holds its length (under
+//	           255 bytes), else uvarint(len) row; a row larger than 16 KiB
+//	           gets a chunk of its own (at offset 0)
+//
+// Records carry no seq: compaction finds the records to move through the
+// directory, walking the seqs each chunk spans (chunk.minSeq..maxSeq).
 //
 // refs counts the indexes that still hold the row; eviction decrements it and
 // at zero the row is dead: its bytes are subtracted from its chunk's live
@@ -41,7 +47,8 @@ const (
 	pageShift    = 9
 	pageSize     = 1 << pageShift
 	pageMask     = pageSize - 1
-	maxChunkOff  = 1<<24 - 1
+	maxChunkOff  = 1<<16 - 1 // offsets in a 64 KiB chunk; a big row sits at 0
+	longRow      = 0xff      // entry length of a record that starts with uvarint(len)
 	pageBytes    = pageSize*8 + 64
 	sparseBelow  = pageSize / 8 // live entries under which a sealed page goes sparse
 	chunkBytesOH = 64           // Go object overhead per chunk, for Stats
@@ -51,6 +58,8 @@ type chunk struct {
 	id     uint32
 	buf    []byte
 	used   int          // bytes appended (mu)
+	minSeq uint64       // seqs of the records appended (mu)
+	maxSeq uint64
 	live   atomic.Int64 // bytes of records of live rows
 	sealed atomic.Bool  // no longer appended to
 }
@@ -94,12 +103,40 @@ func (p *page) slot(i uint64) *atomic.Uint64 {
 	return nil
 }
 
-func packEntry(id uint32, off int, refs int) uint64 {
-	return uint64(id)<<32 | uint64(off)<<8 | uint64(refs)
+func packEntry(id uint32, off int, rowLen int, refs int) uint64 {
+	return uint64(id)<<32 | uint64(off)<<16 | uint64(min(rowLen, longRow))<<8 | uint64(refs)
 }
 func entryChunk(e uint64) uint32 { return uint32(e >> 32) }
-func entryOff(e uint64) int      { return int(e>>8) & maxChunkOff }
+func entryOff(e uint64) int      { return int(e>>16) & maxChunkOff }
+func entryLen(e uint64) int      { return int(e>>8) & 0xff }
 func entryRefs(e uint64) int     { return int(e & 0xff) }
+
+// record returns the row of the record e points to in c.
+func record(c *chunk, e uint64) []byte {
+	off, n := entryOff(e), entryLen(e)
+	if n == longRow {
+		l, w := binary.Uvarint(c.buf[off:])
+		off, n = off+w, int(l)
+	}
+	return c.buf[off : off+n : off+n]
+}
+
+// recordSize returns the bytes of the record e points to in c.
+func recordSize(c *chunk, e uint64) int {
+	if n := entryLen(e); n != longRow {
+		return n
+	}
+	l, w := binary.Uvarint(c.buf[entryOff(e):])
+	return w + int(l)
+}
+
+// recordLen returns the bytes of the record of a row of rowLen bytes.
+func recordLen(rowLen int) int {
+	if rowLen < longRow {
+		return rowLen
+	}
+	return uvarintLen(uint64(rowLen)) + rowLen
+}
 
 // dir is an append-mostly table of pointers indexed by an ever-growing id,
 // readable without locks. Writers hold the row store's mu.
@@ -192,7 +229,8 @@ func (s *rowStore) place(need int) (*chunk, int) {
 		c.sealed.Store(true)
 		return c, 0
 	}
-	if s.active == nil || s.active.used+need > len(s.active.buf) {
+	// max(need, 1): a record never starts at the chunk's end (offsets have 16 bits).
+	if s.active == nil || s.active.used+max(need, 1) > len(s.active.buf) {
 		if old := s.active; old != nil {
 			old.sealed.Store(true)
 			if old.live.Load() == 0 {
@@ -207,18 +245,17 @@ func (s *rowStore) place(need int) (*chunk, int) {
 	return c, off
 }
 
-// writeRecord writes a record for seq into c at off and returns the offset of its length field.
-func writeRecord(c *chunk, off int, seq uint64, row []byte) int {
+// writeRecord writes the record of row seq into c at off (reserved by place).
+func writeRecord(c *chunk, off int, seq uint64, row []byte) {
 	b := c.buf[off:]
-	n := binary.PutUvarint(b, seq)
-	lenOff := off + n
-	n += binary.PutUvarint(b[n:], uint64(len(row)))
-	copy(b[n:], row)
-	return lenOff
-}
-
-func recordSize(seq uint64, rowLen int) int {
-	return uvarintLen(seq) + uvarintLen(uint64(rowLen)) + rowLen
+	if len(row) >= longRow {
+		b = b[binary.PutUvarint(b, uint64(len(row))):]
+	}
+	copy(b, row)
+	if c.minSeq == 0 || seq < c.minSeq {
+		c.minSeq = seq
+	}
+	c.maxSeq = max(c.maxSeq, seq)
 }
 
 // append stores row with refs references and returns its seq.
@@ -227,9 +264,9 @@ func (s *rowStore) append(row []byte, refs int) uint64 {
 	defer s.mu.Unlock()
 	seq := s.next
 	s.next++
-	need := recordSize(seq, len(row))
+	need := recordLen(len(row))
 	c, off := s.place(need)
-	lenOff := writeRecord(c, off, seq, row)
+	writeRecord(c, off, seq, row)
 	c.live.Add(int64(need))
 
 	pn := seq >> pageShift
@@ -241,7 +278,7 @@ func (s *rowStore) append(row []byte, refs int) uint64 {
 		s.bytes.Add(pageBytes)
 	}
 	p.live.Add(1)
-	p.e[seq&pageMask].Store(packEntry(c.id, lenOff, refs)) // the newest page is dense
+	p.e[seq&pageMask].Store(packEntry(c.id, off, len(row), refs)) // the newest page is dense
 	s.rows.Add(1)
 	return seq
 }
@@ -261,22 +298,63 @@ func (s *rowStore) entry(seq uint64) (*atomic.Uint64, uint64) {
 
 // get returns the bytes of row seq, or nil if it is no longer stored.
 func (s *rowStore) get(seq uint64) []byte {
+	r := s.reader()
+	return r.get(seq)
+}
+
+// rowReader reads rows for one reader (a scan): it keeps the page and chunk
+// tables it loaded and reloads them only when they lack what it looks for,
+// so reading a row costs no load of the store's tables. Stale tables are
+// safe: pages and chunks are never reused; a page that was dropped or made
+// sparse since holds entries that no longer change (dead, or pointing to a
+// chunk that may be gone, which makes the reader reload).
+type rowReader struct {
+	s  *rowStore
+	pd *dir[page]
+	cd *dir[chunk]
+}
+
+func (s *rowStore) reader() rowReader { return rowReader{s, s.pages.Load(), s.chunks.Load()} }
+
+func (r *rowReader) reload() { r.pd, r.cd = r.s.pages.Load(), r.s.chunks.Load() }
+
+// entry returns the entry of seq in r's pages; ok is false when r lacks its page.
+func (r *rowReader) entry(seq uint64) (e uint64, ok bool) {
+	p := r.pd.get(seq >> pageShift)
+	if p == nil {
+		return 0, false
+	}
+	if w := p.slot(seq & pageMask); w != nil {
+		return w.Load(), true
+	}
+	return 0, true // a sparse page lacks it: dead
+}
+
+// get returns the bytes of row seq, or nil if it is no longer stored.
+func (r *rowReader) get(seq uint64) []byte {
+	fresh := false
 	for {
-		_, e := s.entry(seq)
+		e, ok := r.entry(seq)
+		if !ok && !fresh {
+			r.reload() // a page added since r loaded the table, or a dropped one
+			fresh = true
+			continue
+		}
 		if entryRefs(e) == 0 {
 			return nil
 		}
-		c := s.chunks.Load().get(uint64(entryChunk(e)))
-		if c == nil {
-			// Moved (or died) since we loaded the entry; the entry was updated first.
-			if _, e2 := s.entry(seq); e2 != e {
-				continue
-			}
-			return nil
+		if c := r.cd.get(uint64(entryChunk(e))); c != nil {
+			return record(c, e)
 		}
-		off := entryOff(e)
-		n, w := binary.Uvarint(c.buf[off:])
-		return c.buf[off+w : off+w+int(n) : off+w+int(n)]
+		// The chunk is newer than r's table, or gone: the row moved (its
+		// entry was repointed first) or died since the entry was read.
+		r.reload()
+		if fresh {
+			if e2, _ := r.entry(seq); e2 == e {
+				return nil
+			}
+		}
+		fresh = true
 	}
 }
 
@@ -305,8 +383,7 @@ func (s *rowStore) release(seq uint64) {
 	w.Store(0)
 	s.rows.Add(-1)
 	if c != nil {
-		n, _ := binary.Uvarint(c.buf[entryOff(e):])
-		if c.live.Add(-int64(recordSize(seq, int(n)))) == 0 {
+		if c.live.Add(-int64(recordSize(c, e))) == 0 {
 			s.deadChunks = append(s.deadChunks, c.id)
 		}
 	}
@@ -371,26 +448,53 @@ func (s *rowStore) compact() {
 			sparse = append(sparse, c)
 		}
 	}
-	for _, c := range sparse {
-		for off := 0; off < c.used; {
-			seq, n := binary.Uvarint(c.buf[off:])
-			lenOff := off + n
-			rl, m := binary.Uvarint(c.buf[lenOff:])
-			size := n + m + int(rl)
-			w, e := s.entry(seq)
-			if entryRefs(e) > 0 && entryChunk(e) == c.id && entryOff(e) == lenOff {
-				row := c.buf[lenOff+m : lenOff+m+int(rl)]
-				nc, noff := s.place(size)
-				nl := writeRecord(nc, noff, seq, row)
-				nc.live.Add(int64(size))
-				w.Store(packEntry(nc.id, nl, entryRefs(e)))
-				c.live.Add(-int64(size))
-			}
-			off += size
-		}
-		s.dropChunk(c.id)
+	if len(sparse) > 0 {
+		s.move(sparse)
 	}
 	s.sparsify()
+}
+
+// move copies the live rows of the chunks sparse into the active chunk,
+// repoints their entries and drops the chunks. Records carry no seq, so it
+// finds them through the directory: the entries of the seqs the chunks span
+// that point into one of them. mu and evictMu held.
+func (s *rowStore) move(sparse []*chunk) {
+	from := make(map[uint32]*chunk, len(sparse))
+	lo, hi := uint64(math.MaxUint64), uint64(0)
+	for _, c := range sparse {
+		from[c.id] = c
+		lo, hi = min(lo, c.minSeq), max(hi, c.maxSeq)
+	}
+	pd := s.pages.Load()
+	first := max(lo>>pageShift, pd.base)
+	last := min(hi>>pageShift, pd.base+uint64(pd.n)-1)
+	for pn := first; pn <= last && pd.n > 0; pn++ {
+		p := pd.get(pn)
+		if p == nil {
+			continue
+		}
+		for j := range p.e {
+			e := p.e[j].Load()
+			c := from[entryChunk(e)]
+			if c == nil || entryRefs(e) == 0 {
+				continue
+			}
+			seq := pn<<pageShift | uint64(j)
+			if p.offs != nil {
+				seq = pn<<pageShift | uint64(p.offs[j])
+			}
+			row := record(c, e)
+			size := recordLen(len(row))
+			nc, off := s.place(size)
+			writeRecord(nc, off, seq, row)
+			nc.live.Add(int64(size))
+			p.e[j].Store(packEntry(nc.id, off, len(row), entryRefs(e)))
+			c.live.Add(-int64(size))
+		}
+	}
+	for _, c := range sparse {
+		s.dropChunk(c.id)
+	}
 }
 
 // sparsify rewrites the sealed dense pages that are mostly dead as sparse
