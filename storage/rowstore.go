@@ -57,8 +57,8 @@ const (
 type chunk struct {
 	id     uint32
 	buf    []byte
-	used   int          // bytes appended (mu)
-	minSeq uint64       // seqs of the records appended (mu)
+	used   int    // bytes appended (mu)
+	minSeq uint64 // seqs of the records appended (mu)
 	maxSeq uint64
 	live   atomic.Int64 // bytes of records of live rows
 	sealed atomic.Bool  // no longer appended to
