@@ -397,3 +397,20 @@ func TestParseHarness(t *testing.T) {
 		t.Errorf("malformed file: %v", err)
 	}
 }
+
+func TestBindParams(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		row  Row
+		want string
+	}{
+		{"insert into t values(?,?,?,?);", Row{"a'b", 2.0, nil, true}, "insert into t values('a''b',2,NULL,true);"},
+		{"insert into t (c1, c7) values (?, ?)", Row{"?", 1590738989000.0}, "insert into t (c1, c7) values ('?', 1590738989000)"},
+		{"select '?', ? from t", Row{1.5}, "select '?', 1.5 from t"},
+		{"values(?, ?)", Row{"x"}, "values('x', ?)"},
+	} {
+		if got := bindParams(tc.text, tc.row); got != tc.want {
+			t.Errorf("bindParams(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}

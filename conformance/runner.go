@@ -199,15 +199,12 @@ func (r *Runner) setup(ctx context.Context, c *Case, request bool) (*caseRun, *O
 			}
 		}
 		inserts := 0
-		for _, ins := range append([]string{in.Insert}, in.Inserts...) {
-			if ins == "" {
-				continue
-			}
+		for _, ins := range insertTexts(c, in, env) {
 			inserts++
 			if request && i == 0 {
 				continue // below: the main table's inserted rows are requests
 			}
-			if err := mustExec(Substitute(ins, c, env)); err != nil {
+			if err := mustExec(ins); err != nil {
 				return failed(setupOutcome(c, fmt.Errorf("insert into %s: %w", name, err)))
 			}
 		}
@@ -218,7 +215,7 @@ func (r *Runner) setup(ctx context.Context, c *Case, request bool) (*caseRun, *O
 			}
 			cr.main = rows
 		}
-		if len(in.Rows) > 0 {
+		if len(in.Rows) > 0 && !boundInsert(in) {
 			tn := sql.TableName{DB: tdb, Name: name}
 			t, err := s.Table(tn)
 			if err != nil {
@@ -264,12 +261,8 @@ func (r *Runner) insertedRows(ctx context.Context, c *Case, env Env, cr *caseRun
 	if _, err := scratch.exec("CREATE DATABASE IF NOT EXISTS `" + db + "`; USE `" + db + "`; CREATE TABLE `" + name + "` (" + strings.Join(cols, ", ") + ")"); err != nil {
 		return nil, err
 	}
-	in := c.Inputs[0]
-	for _, ins := range append([]string{in.Insert}, in.Inserts...) {
-		if ins == "" {
-			continue
-		}
-		if _, err := scratch.exec(Substitute(ins, c, env)); err != nil {
+	for _, ins := range insertTexts(c, c.Inputs[0], env) {
+		if _, err := scratch.exec(ins); err != nil {
 			return nil, err
 		}
 	}
@@ -278,6 +271,72 @@ func (r *Runner) insertedRows(ctx context.Context, c *Case, env Env, cr *caseRun
 		return nil, err
 	}
 	return res.Rows, nil
+}
+
+// boundInsert reports whether an input's rows are the parameters of its
+// INSERT ... VALUES (?, ...) (test_insert_prepared) rather than rows of their own.
+func boundInsert(in *Table) bool {
+	return len(in.Rows) > 0 && strings.Contains(in.Insert, "?") && len(in.Inserts) == 0
+}
+
+// insertTexts returns an input's INSERT statements, placeholders
+// substituted; a prepared INSERT (boundInsert) is executed once per row, the
+// row's values bound to its ? parameters in order.
+func insertTexts(c *Case, in *Table, env Env) []string {
+	var out []string
+	if boundInsert(in) {
+		text := Substitute(in.Insert, c, env)
+		for _, row := range ResolveRows(in.Rows, env) {
+			out = append(out, bindParams(text, row))
+		}
+		return out
+	}
+	for _, ins := range append([]string{in.Insert}, in.Inserts...) {
+		if ins != "" {
+			out = append(out, Substitute(ins, c, env))
+		}
+	}
+	return out
+}
+
+// bindParams replaces the ? parameters of a statement (outside quotes) with
+// the row's values as SQL literals, in order; extra ? are left as they are.
+func bindParams(text string, row Row) string {
+	var b strings.Builder
+	var quote byte
+	k := 0
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"' || ch == '`':
+			quote = ch
+		case ch == '?' && k < len(row):
+			b.WriteString(sqlLiteral(row[k]))
+			k++
+			continue
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
+}
+
+// sqlLiteral writes a case value (JSON: string, number, bool, null) as SQL.
+func sqlLiteral(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 // appendBatch appends b's rows to a (nil: b itself).
