@@ -32,7 +32,8 @@ var sinkValues []types.Value
 // BenchmarkRequestW1Like: Deployment.Request over a memory table of W1's
 // schema (most keys ~100 rows over 30 days, a few ~1000), requests for a
 // random key within the last hour of the data. "rows" reads every frame
-// from rows; "long" deploys W1's long_windows (hot keys keep buckets).
+// from rows; "long" deploys W1's long_windows (hot keys keep buckets);
+// "-hot" requests only the keys with ~1000 rows.
 func BenchmarkRequestW1Like(b *testing.B) {
 	const (
 		day     = int64(86_400_000)
@@ -60,19 +61,29 @@ func BenchmarkRequestW1Like(b *testing.B) {
 		}
 	}
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
-	reqs := make([][]types.Value, 4096)
-	for i := range reqs {
-		reqs[i] = []types.Value{
-			types.StringValue(fmt.Sprintf("u%06d", rng.IntN(keys))),
+	reqs, hot := make([][]types.Value, 4096), make([][]types.Value, 4096)
+	for i := range 2 * len(reqs) {
+		k, to := rng.IntN(keys), reqs
+		if i >= len(reqs) {
+			k, to, i = rng.IntN(hotKeys), hot, i-len(reqs)
+		}
+		to[i] = []types.Value{
+			types.StringValue(fmt.Sprintf("u%06d", k)),
 			types.TimestampValue(t0 + span - int64(rng.IntN(3_600_000))),
 			types.DoubleValue(12.5),
 			types.StringValue("cat03"),
 			types.Int32Value(1),
 		}
 	}
-	for _, side := range []struct{ name, opts string }{
-		{"rows", ""},
-		{"long", "OPTIONS(long_windows='w30d:1h,w1d:10m,w1h:1m', long_windows_min_rows='500') "},
+	const long = "OPTIONS(long_windows='w30d:1h,w1d:10m,w1h:1m', long_windows_min_rows='500') "
+	for _, side := range []struct {
+		name, opts string
+		reqs       [][]types.Value
+	}{
+		{"rows", "", reqs},
+		{"long", long, reqs},
+		{"rows-hot", "", hot},
+		{"long-hot", long, hot},
 	} {
 		b.Run(side.name, func(b *testing.B) {
 			ctx := context.Background()
@@ -98,7 +109,7 @@ func BenchmarkRequestW1Like(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				out, err := dep.Request(reqs[i%len(reqs)], now)
+				out, err := dep.Request(side.reqs[i%len(side.reqs)], now)
 				if err != nil {
 					b.Fatal(err)
 				}

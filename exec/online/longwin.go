@@ -235,6 +235,18 @@ type lwScratch struct {
 	rows    [][]byte
 	ts      []int64
 	allNull []bool
+	// addRows' scan: collect keeps the rows with ts >= lo (bound once, so
+	// that a scan allocates no callback).
+	lo      int64
+	collect func(ts int64, seq uint64, row []byte) bool
+}
+
+func (sc *lwScratch) collected(ts int64, _ uint64, row []byte) bool {
+	if ts < sc.lo {
+		return false
+	}
+	sc.rows = append(sc.rows, row)
+	return true
 }
 
 func (lw *longWindow) shard(key []byte) *lwShard {
@@ -427,7 +439,9 @@ func (lw *longWindow) getScratch() *lwScratch {
 	if sc, ok := lw.scratch.Get().(*lwScratch); ok {
 		return sc
 	}
-	return &lwScratch{vals: make([][]types.Value, len(lw.calls))}
+	sc := &lwScratch{vals: make([][]types.Value, len(lw.calls))}
+	sc.collect = sc.collected
+	return sc
 }
 
 func (lw *longWindow) putScratch(sc *lwScratch) {
@@ -563,14 +577,8 @@ func (lw *longWindow) addRows(a agg.Aggregator, sc *lwScratch, c *windowCall, ke
 	if lo > hi {
 		return true
 	}
-	sc.rows = sc.rows[:0]
-	if err := lw.st.ScanKey(lw.src.index, key, hi, now, func(ts int64, _ uint64, row []byte) bool {
-		if ts < lo {
-			return false
-		}
-		sc.rows = append(sc.rows, row)
-		return true
-	}); err != nil {
+	sc.rows, sc.lo = sc.rows[:0], lo
+	if err := lw.st.ScanKey(lw.src.index, key, hi, now, sc.collect); err != nil {
 		return false
 	}
 	if len(sc.rows) == 0 {

@@ -386,7 +386,9 @@ type source struct {
 
 type windowGroup struct {
 	need    []bool // the input columns the group's calls read
+	typed   []bool // those read through the window's batch (not argCol)
 	needed  []int  // the same, as a list
+	valCols []int  // the columns some call's argCol is: read as Values
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
 	order   expr.Evaluator
@@ -405,9 +407,13 @@ type windowCall struct {
 	slot  int
 	// frameIdx: the call's frame is the group's frames[frameIdx].
 	frameIdx int
-	aggs     sync.Pool   // of agg.Aggregator: requests run concurrently
-	long     *longWindow // the call's buckets, or nil
-	why      string      // why a call over a long window reads rows
+	// argCol: the call's one argument is this input column, read as is
+	// (its Values are handed to the aggregator without a batch); -1: the
+	// arguments are evaluated over the window's batch.
+	argCol int
+	aggs   sync.Pool   // of agg.Aggregator: requests run concurrently
+	long   *longWindow // the call's buckets, or nil
+	why    string      // why a call over a long window reads rows
 }
 
 type windowStep struct {
@@ -590,11 +596,23 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 		}
 		wg.need = make([]bool, ws.nIn)
+		wg.typed = make([]bool, ws.nIn)
+		inSchema := w.Input.Schema()
+		isVal := make([]bool, ws.nIn)
 		for ci, call := range wg.calls {
+			call.argCol = plainCol(call.plan.Args, inSchema)
+			if call.argCol >= 0 {
+				wg.need[call.argCol] = true
+				if !isVal[call.argCol] {
+					isVal[call.argCol] = true
+					wg.valCols = append(wg.valCols, call.argCol)
+				}
+			}
 			for _, x := range call.plan.Args {
 				planner.Walk(x, func(e planner.Expr) bool {
 					if c, ok := e.(*planner.ColRef); ok && c.Index < ws.nIn {
 						wg.need[c.Index] = true
+						wg.typed[c.Index] = wg.typed[c.Index] || call.argCol < 0
 					}
 					return true
 				})
@@ -608,14 +626,47 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 				wg.frames = append(wg.frames, call.frame)
 			}
 		}
-		for ci, need := range wg.need {
-			if need {
+		for ci, typed := range wg.typed {
+			if typed {
 				wg.needed = append(wg.needed, ci)
 			}
 		}
 		ws.groups = append(ws.groups, wg)
 	}
 	return ws, nil
+}
+
+// plainCol returns the input column that is a call's one argument, when the
+// argument is that column as is (of its kind): the call's argument Values
+// are then the column's, as its evaluator would read them (see norm). -1
+// otherwise.
+func plainCol(args []planner.Expr, in types.Schema) int {
+	if len(args) != 1 {
+		return -1
+	}
+	c, ok := args[0].(*planner.ColRef)
+	if !ok || c.Index < 0 || c.Index >= len(in) || c.T != in[c.Index].Kind {
+		return -1
+	}
+	switch c.T {
+	case types.Float, types.Double, types.String, types.Bool, types.Int16, types.Int32, types.Int64, types.Timestamp, types.Date:
+		return c.Index
+	}
+	return -1
+}
+
+// norm is v as a column of kind k holds it and a column reference of kind k
+// reads it back (exec/expr's colI, colF, colS; types.Column.Value).
+func norm(k types.Kind, v types.Value) types.Value {
+	switch {
+	case v.Null:
+		return types.Value{Kind: k, Null: true}
+	case k == types.Float || k == types.Double:
+		return types.Value{Kind: k, F: v.F}
+	case k == types.String:
+		return types.Value{Kind: k, S: v.S}
+	}
+	return types.Value{Kind: k, I: v.I}
 }
 
 // histRow is one candidate row of a window: a stored row or the request row.
@@ -741,11 +792,21 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		lo, hi, withCur := c.frame.Bounds(ts, cur)
 		a := c.aggs.Get().(agg.Aggregator)
 		a.Reset()
-		for i := lo; i < hi; i++ {
-			a.Add(evalArgs(c.args, hist, i, &sc.args))
-		}
-		if withCur {
-			a.Add(evalArgs(c.args, hist, last, &sc.args))
+		if c.argCol >= 0 {
+			vals := sc.vals[c.argCol]
+			for i := lo; i < hi; i++ {
+				a.Add(vals[i : i+1 : i+1])
+			}
+			if withCur {
+				a.Add(vals[last : last+1 : last+1])
+			}
+		} else {
+			for i := lo; i < hi; i++ {
+				a.Add(evalArgs(c.args, hist, i, &sc.args))
+			}
+			if withCur {
+				a.Add(evalArgs(c.args, hist, last, &sc.args))
+			}
 		}
 		out.Cols[c.slot] = r.a.col1(c.plan.T, a.Result())
 		c.aggs.Put(a)
@@ -763,8 +824,9 @@ func (sc *groupScratch) keyOf(s *source) []types.Value {
 }
 
 // window builds the window's rows as a batch of the input schema, the
-// request row last. Only the columns the calls read are decoded; the others
-// are NULL columns.
+// request row last, and the Values of the columns calls read as is
+// (sc.vals). Only the columns the calls read through the batch are decoded
+// into it; the others are NULL columns.
 func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) *types.Batch {
 	s := in.Schema
 	n := len(rows) + 1
@@ -772,6 +834,7 @@ func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) 
 		sc.cols = make([]types.Column, len(s))
 		sc.nulls = make([][]bool, len(s))
 		sc.hasNull = make([]bool, len(s))
+		sc.vals = make([][]types.Value, len(s))
 		sc.hist.Cols = make([]*types.Column, len(s))
 		for ci := range sc.cols {
 			sc.hist.Cols[ci] = &sc.cols[ci]
@@ -781,7 +844,7 @@ func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) 
 	sc.allNull = boolsTrue(sc.allNull, n)
 	for ci, f := range s {
 		c := &sc.cols[ci]
-		if !g.need[ci] {
+		if !g.typed[ci] {
 			*c = types.Column{Kind: f.Kind, Nulls: sc.allNull[:n]}
 			continue
 		}
@@ -796,21 +859,19 @@ func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) 
 		sc.nulls[ci] = slices.Grow(sc.nulls[ci][:0], n)
 		sc.hasNull[ci] = false
 	}
+	for _, ci := range g.valCols {
+		sc.vals[ci] = slices.Grow(sc.vals[ci][:0], n)
+	}
 	for _, h := range rows {
-		switch src := g.sources[h.src]; {
-		case h.vals != nil:
-			for _, ci := range g.needed {
-				sc.appendCol(ci, h.vals.Cols[ci].Value(0))
-			}
-		case src.proj != nil:
+		src := g.sources[h.src]
+		if h.vals == nil && src.proj != nil {
 			sc.decode(src, h.row)
-			for _, ci := range g.needed {
-				sc.appendCol(ci, src.proj[ci].Eval(&sc.proj, 0))
-			}
-		default:
-			for _, ci := range g.needed {
-				sc.appendCol(ci, src.dec.Value(h.row, ci))
-			}
+		}
+		for _, ci := range g.needed {
+			sc.appendCol(ci, sc.value(src, &h, ci))
+		}
+		for _, ci := range g.valCols {
+			sc.vals[ci] = append(sc.vals[ci], norm(s[ci].Kind, sc.value(src, &h, ci)))
 		}
 	}
 	for _, ci := range g.needed {
@@ -819,7 +880,22 @@ func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) 
 			sc.cols[ci].Nulls = sc.nulls[ci]
 		}
 	}
+	for _, ci := range g.valCols {
+		sc.vals[ci] = append(sc.vals[ci], norm(s[ci].Kind, in.Cols[ci].Value(0)))
+	}
 	return &sc.hist
+}
+
+// value returns column ci (of the window's input schema) of candidate h of
+// source src (decoded by sc.decode first when src has a projection).
+func (sc *groupScratch) value(src *source, h *histRow, ci int) types.Value {
+	switch {
+	case h.vals != nil:
+		return h.vals.Cols[ci].Value(0)
+	case src.proj != nil:
+		return src.proj[ci].Eval(&sc.proj, 0)
+	}
+	return src.dec.Value(h.row, ci)
 }
 
 // decode puts a stored row of a projected source into sc.proj, the one-row
@@ -840,11 +916,12 @@ func (sc *groupScratch) decode(s *source, row []byte) {
 }
 
 func evalArgs(evs []expr.Evaluator, b *types.Batch, row int, buf *[]types.Value) []types.Value {
-	*buf = (*buf)[:0]
+	args := (*buf)[:0]
 	for _, ev := range evs {
-		*buf = append(*buf, ev.Eval(b, row))
+		args = append(args, ev.Eval(b, row))
 	}
-	return *buf
+	*buf = args
+	return args
 }
 
 // sortHist orders the candidates of several sources oldest first: (ts, rank, seq) ascending.

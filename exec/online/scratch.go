@@ -136,13 +136,14 @@ type groupScratch struct {
 	read    []int64         // one source's candidates' ts, newest first
 	ts      []int64         // the candidates' ts, oldest first (several sources)
 	args    []types.Value
-	hist    types.Batch    // the window's rows, the request row last
-	cols    []types.Column // hist's columns
-	nulls   [][]bool       // per column, the NULL flags being built
-	hasNull []bool         // per column: a NULL was appended
-	allNull []bool         // all true: the columns the calls do not read
-	proj    types.Batch    // a stored row of a projected source, decoded
-	projNul []bool         // proj's NULL flags, one per column
+	hist    types.Batch     // the window's rows, the request row last
+	cols    []types.Column  // hist's columns
+	nulls   [][]bool        // per column, the NULL flags being built
+	hasNull []bool          // per column: a NULL was appended
+	vals    [][]types.Value // per column read as is (valCols), its Values
+	allNull []bool          // all true: the columns the calls do not read
+	proj    types.Batch     // a stored row of a projected source, decoded
+	projNul []bool          // proj's NULL flags, one per column
 
 	// The scan in progress (visit is bound to the scratch once).
 	visit func(ts int64, seq uint64, row []byte) bool
@@ -173,12 +174,14 @@ func (g *windowGroup) putScratch(sc *groupScratch) {
 		for i := range sc.cols {
 			sc.cols[i] = types.Column{Kind: sc.cols[i].Kind}
 			sc.nulls[i] = nil
+			sc.vals[i] = nil
 		}
 		sc.allNull = nil
 	} else {
 		clear(sc.rows) // stored rows and pipeline batches: not kept alive
 		for i := range sc.cols {
 			clear(sc.cols[i].S)
+			clear(sc.vals[i])
 		}
 	}
 	sc.rows = sc.rows[:0]
