@@ -55,16 +55,35 @@ func (a arenaList) scan(maxTS int64, tt ttl, rows *rowStore, fn func(int64, uint
 	} else {
 		it = l.SeekTS(maxTS)
 	}
+	// Rows are read in batches (1, 2, 4, ... up to maxFetch: a scan that
+	// stops at its first rows does no extra work) so that the cache misses
+	// of a batch's directory entries and row bytes overlap.
 	r := rows.reader()
-	for ; it.Valid(); it.Next() {
-		ts, seq := it.Row()
-		if tt.expired(ts, pos) {
+	var tss [maxFetch]int64
+	var seqs [maxFetch]uint64
+	var got [maxFetch][]byte
+	size := 1
+	for it.Valid() {
+		n, expired := 0, false
+		for ; n < size && it.Valid(); it.Next() {
+			ts, seq := it.Row()
+			if expired = tt.expired(ts, pos); expired {
+				break
+			}
+			tss[n], seqs[n] = ts, seq
+			n++
+			pos++
+		}
+		r.fetch(seqs[:n], got[:n])
+		for i := 0; i < n; i++ {
+			if got[i] != nil && !fn(tss[i], seqs[i], got[i]) {
+				return
+			}
+		}
+		if expired {
 			return
 		}
-		if row := r.get(seq); row != nil && !fn(ts, seq, row) {
-			return
-		}
-		pos++
+		size = min(2*size, maxFetch)
 	}
 }
 

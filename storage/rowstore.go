@@ -309,12 +309,15 @@ func (s *rowStore) get(seq uint64) []byte {
 // sparse since holds entries that no longer change (dead, or pointing to a
 // chunk that may be gone, which makes the reader reload).
 type rowReader struct {
-	s  *rowStore
-	pd *dir[page]
-	cd *dir[chunk]
+	s       *rowStore
+	pd      *dir[page]
+	cd      *dir[chunk]
+	touched byte // what fetch read to bring rows into the cache
 }
 
-func (s *rowStore) reader() rowReader { return rowReader{s, s.pages.Load(), s.chunks.Load()} }
+func (s *rowStore) reader() rowReader {
+	return rowReader{s: s, pd: s.pages.Load(), cd: s.chunks.Load()}
+}
 
 func (r *rowReader) reload() { r.pd, r.cd = r.s.pages.Load(), r.s.chunks.Load() }
 
@@ -328,6 +331,41 @@ func (r *rowReader) entry(seq uint64) (e uint64, ok bool) {
 		return w.Load(), true
 	}
 	return 0, true // a sparse page lacks it: dead
+}
+
+// maxFetch is the most rows fetch reads at once.
+const maxFetch = 16
+
+// fetch sets rows[i] to the bytes of row seqs[i], or nil if it is no longer
+// stored (len(seqs) <= maxFetch). It loads every entry before it reads any
+// row, and touches each row's first and last bytes before returning, so that
+// the cache misses of the rows overlap rather than follow one another.
+func (r *rowReader) fetch(seqs []uint64, rows [][]byte) {
+	var es [maxFetch]uint64
+	var found [maxFetch]bool
+	for i, seq := range seqs {
+		es[i], found[i] = r.entry(seq)
+	}
+	var touch byte
+	for i, seq := range seqs {
+		e := es[i]
+		var c *chunk
+		if found[i] && entryRefs(e) > 0 {
+			c = r.cd.get(uint64(entryChunk(e)))
+		}
+		switch {
+		case c != nil:
+			rows[i] = record(c, e)
+		case found[i] && entryRefs(e) == 0:
+			rows[i] = nil
+		default:
+			rows[i] = r.get(seq) // the tables need reloading
+		}
+		if row := rows[i]; len(row) > 0 {
+			touch ^= row[0] ^ row[len(row)-1]
+		}
+	}
+	r.touched ^= touch
 }
 
 // get returns the bytes of row seq, or nil if it is no longer stored.
