@@ -82,15 +82,22 @@ func constValue(b *planner.Binder, env *expr.Env, e sql.Expr, k types.Kind) (typ
 	if err != nil {
 		return types.Value{}, err
 	}
-	if x.Kind() != k && x.Kind() != types.Null {
+	cast := x.Kind() != k && x.Kind() != types.Null
+	if cast {
 		if !planner.CanCast(x.Kind(), k) {
 			return types.Value{}, planner.Errorf(planner.ErrType, "%s is %s, cannot be stored as %s", sql.Format(e), x.Kind(), k)
 		}
-		x = &planner.Cast{X: x, T: k}
 	}
 	v, ok := expr.Fold(x, env)
 	if !ok {
 		return types.Value{}, planner.Errorf(planner.ErrType, "%s is not a constant", sql.Format(e))
+	}
+	if cast && !v.Null {
+		// CAST makes NULL of what it cannot convert ('aa' as a number);
+		// a stored value is refused instead.
+		if v, ok = expr.Fold(&planner.Cast{X: &planner.Const{V: v}, T: k}, env); !ok || v.Null {
+			return types.Value{}, planner.Errorf(planner.ErrType, "%s is not a valid %s", sql.Format(e), k)
+		}
 	}
 	if v.Null {
 		return types.NullOf(k), nil
