@@ -389,6 +389,7 @@ type windowGroup struct {
 	typed   []bool // those read through the window's batch (not argCol)
 	needed  []int  // the same, as a list
 	valCols []int  // the columns some call's argCol is: read as Values
+	plain   bool   // one source, the stored table as is (no view)
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
 	order   expr.Evaluator
@@ -626,6 +627,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 				wg.frames = append(wg.frames, call.frame)
 			}
 		}
+		wg.plain = len(wg.sources) == 1 && wg.sources[0].pipe == nil && wg.sources[0].proj == nil
 		for ci, typed := range wg.typed {
 			if typed {
 				wg.needed = append(wg.needed, ci)
@@ -862,6 +864,23 @@ func (sc *groupScratch) window(g *windowGroup, in *types.Batch, rows []histRow) 
 	for _, ci := range g.valCols {
 		sc.vals[ci] = slices.Grow(sc.vals[ci][:0], n)
 	}
+	if g.plain {
+		// One stored table as is: column by column.
+		dec := g.sources[0].dec
+		for _, ci := range g.needed {
+			for i := range rows {
+				sc.appendCol(ci, dec.Value(rows[i].row, ci))
+			}
+		}
+		for _, ci := range g.valCols {
+			k, vals := s[ci].Kind, sc.vals[ci]
+			for i := range rows {
+				vals = append(vals, norm(k, dec.Value(rows[i].row, ci)))
+			}
+			sc.vals[ci] = vals
+		}
+		rows = nil
+	}
 	for _, h := range rows {
 		src := g.sources[h.src]
 		if h.vals == nil && src.proj != nil {
@@ -961,6 +980,8 @@ type lastJoinStep struct {
 	base types.Schema
 	self bool
 	name string // the right table's name
+	// scratch: of *ljMatch: requests run concurrently.
+	scratch sync.Pool
 }
 
 func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
@@ -1046,52 +1067,24 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 			return s.emit(r, l, nil, nil), nil // NULL equals nothing (SEMANTICS §5)
 		}
 	}
+	m, _ := s.scratch.Get().(*ljMatch)
+	if m == nil {
+		m = &ljMatch{}
+		m.visit = m.scanned
+	}
+	defer s.scratch.Put(m)
+	defer m.release()
+	*m = ljMatch{s: s, r: r, nl: nl, visit: m.visit}
 	// One joined row to test the condition on; the right half is rewritten per candidate.
-	pair := r.a.batch(s.schema, nl+len(s.right))
-	copy(pair.Cols, l.Cols)
+	m.pair = r.a.batch(s.schema, nl+len(s.right))
+	copy(m.pair.Cols, l.Cols)
 	for ci, f := range s.right {
-		pair.Cols[nl+ci] = r.a.col1(f.Kind, types.NullOf(f.Kind))
+		m.pair.Cols[nl+ci] = r.a.col1(f.Kind, types.NullOf(f.Kind))
 	}
-	nulls := r.a.nulls.take(len(s.right)) // the right half's NULL flags
+	m.nulls = r.a.nulls.take(len(s.right)) // the right half's NULL flags
 	// The right half alone: ORDER BY is over the right side's schema.
-	rightRow := &types.Batch{Schema: s.right, Cols: pair.Cols[nl:]}
-	var (
-		found     bool
-		best      []byte       // the match as stored (no pipeline)
-		bestVals  *types.Batch // the match through the pipeline
-		bestOrder types.Value
-		bestSeq   uint64
-	)
-	// consider tests one candidate; false: the answer is found.
-	consider := func(seq uint64, row []byte, vals *types.Batch) bool {
-		for ci := range s.right {
-			c := pair.Cols[nl+ci]
-			if vals != nil {
-				set1(c, vals.Cols[ci].Value(0), nulls[ci:ci+1], nil)
-			} else {
-				set1(c, s.dec.Value(row, ci), nulls[ci:ci+1], nil)
-			}
-		}
-		if v := s.cond.Eval(pair, 0); v.Null || v.I == 0 {
-			return true
-		}
-		if s.orderIsTS {
-			// Rows come by (ts desc, seq desc): the first match is the answer.
-			found, best, bestVals = true, row, vals
-			return false
-		}
-		if s.order == nil {
-			if !found || seq > bestSeq {
-				found, best, bestVals, bestSeq = true, row, vals, seq
-			}
-			return true
-		}
-		ov := s.order.Eval(rightRow, 0)
-		if !found || beats(ov, seq, bestOrder, bestSeq, s.desc) {
-			found, best, bestVals, bestOrder, bestSeq = true, row, vals, ov, seq
-		}
-		return true
-	}
+	m.rightRow = r.a.batch(s.right, 0)
+	m.rightRow.Cols = m.pair.Cols[nl:]
 	if s.self {
 		// A subquery over the request table: the request row is its
 		// latest row.
@@ -1100,32 +1093,89 @@ func (s *lastJoinStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 			return nil, err
 		}
 		if vals != nil {
-			consider(math.MaxUint64, nil, vals)
+			m.consider(math.MaxUint64, nil, vals)
 		}
 	}
-	var perr error
-	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, func(ts int64, seq uint64, row []byte) bool {
-		var vals *types.Batch
-		if s.pipe != nil {
-			if vals, perr = s.pipe.run(r, storedRow(r, s.dec, s.base, row)); perr != nil {
-				return false
-			}
-			if vals == nil {
-				return true // the subquery's WHERE drops it
-			}
-		}
-		return consider(seq, row, vals)
-	})
+	err = s.table.Scan(s.index, key, math.MaxInt64, r.now, m.visit)
 	if err == nil {
-		err = perr
+		err = m.perr
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !found {
+	if !m.found {
 		return s.emit(r, l, nil, nil), nil
 	}
-	return s.emit(r, l, best, bestVals), nil
+	return s.emit(r, l, m.best, m.bestVals), nil
+}
+
+// ljMatch is a LAST JOIN's search for its match among the right table's
+// rows of a key: pooled per step, its scan callback bound once.
+type ljMatch struct {
+	s        *lastJoinStep
+	r        *request
+	nl       int
+	pair     *types.Batch // the left row and the candidate
+	rightRow *types.Batch // the candidate alone
+	nulls    []bool       // the candidate's NULL flags, one per column
+	perr     error
+
+	found     bool
+	best      []byte       // the match as stored (no pipeline)
+	bestVals  *types.Batch // the match through the pipeline
+	bestOrder types.Value
+	bestSeq   uint64
+
+	visit func(ts int64, seq uint64, row []byte) bool
+}
+
+func (m *ljMatch) release() { *m = ljMatch{visit: m.visit} }
+
+// scanned is the scan's callback: a stored row, through the subquery if any.
+func (m *ljMatch) scanned(_ int64, seq uint64, row []byte) bool {
+	s := m.s
+	var vals *types.Batch
+	if s.pipe != nil {
+		if vals, m.perr = s.pipe.run(m.r, storedRow(m.r, s.dec, s.base, row)); m.perr != nil {
+			return false
+		}
+		if vals == nil {
+			return true // the subquery's WHERE drops it
+		}
+	}
+	return m.consider(seq, row, vals)
+}
+
+// consider tests one candidate; false: the answer is found.
+func (m *ljMatch) consider(seq uint64, row []byte, vals *types.Batch) bool {
+	s := m.s
+	for ci := range s.right {
+		c := m.pair.Cols[m.nl+ci]
+		if vals != nil {
+			set1(c, vals.Cols[ci].Value(0), m.nulls[ci:ci+1], nil)
+		} else {
+			set1(c, s.dec.Value(row, ci), m.nulls[ci:ci+1], nil)
+		}
+	}
+	if v := s.cond.Eval(m.pair, 0); v.Null || v.I == 0 {
+		return true
+	}
+	if s.orderIsTS {
+		// Rows come by (ts desc, seq desc): the first match is the answer.
+		m.found, m.best, m.bestVals = true, row, vals
+		return false
+	}
+	if s.order == nil {
+		if !m.found || seq > m.bestSeq {
+			m.found, m.best, m.bestVals, m.bestSeq = true, row, vals, seq
+		}
+		return true
+	}
+	ov := s.order.Eval(m.rightRow, 0)
+	if !m.found || beats(ov, seq, m.bestOrder, m.bestSeq, s.desc) {
+		m.found, m.best, m.bestVals, m.bestOrder, m.bestSeq = true, row, vals, ov, seq
+	}
+	return true
 }
 
 // beats reports whether (v, seq) is a better LAST JOIN match than (b, bseq):
