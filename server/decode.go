@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -14,9 +15,12 @@ import (
 	"github.com/sundialdb/sundial/types"
 )
 
-// The request bodies. Each is decoded by encoding/json into one of these
-// small structs (which validates the whole document); rows stay raw JSON and
-// are parsed column by column by rowDecoder, without reflection per value.
+// The request bodies. The hot ones (a feature request, a PUT) are checked and
+// split into their members by scanTopObject, without encoding/json; a body it
+// does not take (malformed, or unusual: duplicate or escaped keys...) is
+// decoded by encoding/json into one of these small structs, whose errors name
+// the field. Either way rows stay raw JSON and are parsed column by column by
+// rowDecoder, without reflection per value.
 
 // requestBody is the body of POST /dbs/{db}/deployments/{name}.
 type requestBody struct {
@@ -38,14 +42,104 @@ type sqlBody struct {
 	Input json.RawMessage `json:"input"`
 }
 
+var (
+	requestKeys = []string{"input", "need_schema"}
+	putKeys     = []string{"data", "value"}
+)
+
+// scanRequestBody splits a feature request's body without encoding/json;
+// ok is false when it leaves the body to unmarshalBody. Input is a slice of
+// body, not a copy.
+func scanRequestBody(body []byte) (req requestBody, ok bool) {
+	var vals [2][]byte
+	if !scanTopObject(body, requestKeys, vals[:]) {
+		return req, false
+	}
+	req.Input = vals[0]
+	switch string(vals[1]) {
+	case "", "false":
+	case "true":
+		req.NeedSchema = true
+	default: // null (which keeps the default), or not a bool: encoding/json's way
+		return req, false
+	}
+	return req, true
+}
+
+// decodePutBody splits the body of a PUT: the rows under "data" or "value"
+// (slices of body when scanTopObject takes it).
+func decodePutBody(body []byte) (pb putBody, err error) {
+	var vals [2][]byte
+	if scanTopObject(body, putKeys, vals[:]) {
+		return putBody{Data: vals[0], Value: vals[1]}, nil
+	}
+	var slow putBody
+	err = unmarshalBody(body, &slow)
+	return slow, err
+}
+
 // decodeRequest decodes the body of a feature request for a deployment
 // whose input schema is in (the columns of its main table, named table).
 func decodeRequest(body []byte, in types.Schema, table string) (req requestBody, rows [][]types.Value, objects bool, err error) {
-	if err = unmarshalBody(body, &req); err != nil {
-		return req, nil, false, err
+	return decodeRequestInto(body, in, table, nil)
+}
+
+// decodeRequestInto is decodeRequest with the rows' values in slab (when not
+// nil), reused across requests.
+func decodeRequestInto(body []byte, in types.Schema, table string, slab *rowSlab) (req requestBody, rows [][]types.Value, objects bool, err error) {
+	req, ok := scanRequestBody(body)
+	if !ok {
+		var slow requestBody // on the heap only on this path
+		if err = unmarshalBody(body, &slow); err != nil {
+			return slow, nil, false, err
+		}
+		req = slow
 	}
-	rows, objects, err = newRowDecoder(in, table, "input").decode(req.Input)
+	d := rowDecoder{schema: in, table: table, field: "input", slab: slab}
+	rows, objects, err = d.decode(req.Input)
 	return req, rows, objects, err
+}
+
+// rowSlab holds the values of decoded rows, kept in a pool between requests
+// so that decoding a request (or a PUT of many rows) leaves no garbage of
+// its own but the strings.
+type rowSlab struct {
+	rows [][]types.Value
+	vals []types.Value
+}
+
+var slabPool = sync.Pool{New: func() any { return new(rowSlab) }}
+
+// maxSlabValues bounds the slabs kept in the pool (a PUT of a million values
+// keeps its own).
+const maxSlabValues = 1 << 20
+
+func getSlab() *rowSlab { return slabPool.Get().(*rowSlab) }
+
+// putSlab returns a slab to the pool once nothing uses its rows any more.
+func putSlab(s *rowSlab) {
+	if cap(s.vals) > maxSlabValues {
+		return
+	}
+	clear(s.vals) // drop the strings
+	clear(s.rows)
+	s.vals, s.rows = s.vals[:0], s.rows[:0]
+	slabPool.Put(s)
+}
+
+// get returns n rows of width values each, zeroed.
+func (s *rowSlab) get(n, width int) ([][]types.Value, []types.Value) {
+	if s == nil {
+		return make([][]types.Value, n), make([]types.Value, n*width)
+	}
+	if cap(s.rows) < n {
+		s.rows = make([][]types.Value, n)
+	}
+	if cap(s.vals) < n*width {
+		s.vals = make([]types.Value, n*width)
+	}
+	s.rows, s.vals = s.rows[:n], s.vals[:n*width]
+	return s.rows, s.vals
 }
 
 // unmarshalBody decodes a JSON body into v, turning encoding/json's errors
@@ -102,18 +196,34 @@ type rowDecoder struct {
 	schema types.Schema
 	table  string // named in arity errors
 	field  string // the JSON field holding the rows: input, data or value
-	// notNull[i], when not empty, is the error for a null in column i.
+	// notNull[i], when not empty, is the error for a null in column i; nil
+	// means notNullMsg for the NOT NULL columns.
 	notNull []string
+	slab    *rowSlab // where the values go (nil: fresh slices)
 }
 
+const notNullMsg = "expected a value (the column is NOT NULL), got null"
+
+// newRowDecoder returns a decoder whose notNull may be extended.
 func newRowDecoder(schema types.Schema, table, field string) *rowDecoder {
 	d := &rowDecoder{schema: schema, table: table, field: field, notNull: make([]string, len(schema))}
 	for i, f := range schema {
 		if f.NotNull {
-			d.notNull[i] = "expected a value (the column is NOT NULL), got null"
+			d.notNull[i] = notNullMsg
 		}
 	}
 	return d
+}
+
+// nullError is the error for a null in column ci ("" when it may be null).
+func (d *rowDecoder) nullError(ci int) string {
+	if d.notNull != nil {
+		return d.notNull[ci]
+	}
+	if d.schema[ci].NotNull {
+		return notNullMsg
+	}
+	return ""
 }
 
 // decode parses the rows of raw, a JSON array of rows. objects tells whether
@@ -130,8 +240,7 @@ func (d *rowDecoder) decode(raw json.RawMessage) (rows [][]types.Value, objects 
 	if n == 0 {
 		return nil, false, badRequest(fmt.Sprintf("%s: no rows", d.field))
 	}
-	rows = make([][]types.Value, n)
-	vals := make([]types.Value, n*len(d.schema))
+	rows, vals := d.slab.get(n, len(d.schema))
 	err = forEachElem(raw, func(ri int, row []byte) error {
 		out := vals[ri*len(d.schema) : (ri+1)*len(d.schema) : (ri+1)*len(d.schema)]
 		rows[ri] = out
@@ -159,18 +268,29 @@ func (d *rowDecoder) decode(raw json.RawMessage) (rows [][]types.Value, objects 
 	return rows, objects, nil
 }
 
+// arrayRow decodes a row given as an array, in one pass: an arity error
+// comes before an error in a value.
 func (d *rowDecoder) arrayRow(ri int, row []byte, out []types.Value) error {
-	if n := countElems(row); n != len(d.schema) {
-		return badRequest(fmt.Sprintf("%s[%d]: expected %d values (the columns of %s), got %d", d.field, ri, len(d.schema), d.table, n))
-	}
-	return forEachElem(row, func(ci int, v []byte) error {
-		val, err := d.value(ci, v)
-		if err != nil {
-			return badRequest(fmt.Sprintf("%s[%d][%d] (column %s): %v", d.field, ri, ci, d.schema[ci].Name, err))
+	n, bad := 0, -1
+	var verr error
+	forEachElem(row, func(ci int, v []byte) error {
+		n++
+		if ci < len(out) && bad < 0 {
+			val, err := d.value(ci, v)
+			if err != nil {
+				bad, verr = ci, err
+			}
+			out[ci] = val
 		}
-		out[ci] = val
 		return nil
 	})
+	if n != len(d.schema) {
+		return badRequest(fmt.Sprintf("%s[%d]: expected %d values (the columns of %s), got %d", d.field, ri, len(d.schema), d.table, n))
+	}
+	if bad >= 0 {
+		return badRequest(fmt.Sprintf("%s[%d][%d] (column %s): %v", d.field, ri, bad, d.schema[bad].Name, verr))
+	}
+	return nil
 }
 
 func (d *rowDecoder) objectRow(ri int, row []byte, out []types.Value) error {
@@ -228,7 +348,7 @@ func (d *rowDecoder) value(ci int, v []byte) (types.Value, error) {
 	f := d.schema[ci]
 	v = trimWS(v)
 	if len(v) == 4 && string(v) == "null" {
-		if msg := d.notNull[ci]; msg != "" {
+		if msg := d.nullError(ci); msg != "" {
 			return types.Value{}, errors.New(msg)
 		}
 		return types.NullOf(f.Kind), nil

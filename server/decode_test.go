@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,10 +228,13 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"input": [["a\u00e9\"", -1, false, -32768, 2147483647, -9223372036854775808, 3.4e38, -1e-300, "0001-01-01"], ["b", null, null, null, null, null, null, null, null]]}`,
 		`{"input": [["a", 1e3, true, 1, 2, 3, 1.5, 2.5, "2021-02-30"]]}`,
 		`{"input": [[]]}`, `{"input": [{}]}`, `{"input": {}}`, `[]`, `{"input": [["a"`, `{"input": [["\xff", 1]]}`,
+		`{"INPUT": [["a", 1, true, 1, 2, 3, 1.5, 2.5, null]], "x": {"y": [1e5, -0.5, "\u00e9"]}, "need_schema": false}`,
+		`{"input": [["a", 1, true, 1, 2, 3, 1.5, 2.5, null]], "Input": null}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		checkScanAgrees(t, body)
 		_, rows, objects, err := decodeRequest(body, testSchema, "t")
 		if err != nil {
 			var fe *fieldError
@@ -283,6 +287,99 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkScanAgrees: when the hand-rolled scanner takes a body, encoding/json
+// takes it too, with the same members (the rows' raw text).
+func checkScanAgrees(t *testing.T, body []byte) {
+	t.Helper()
+	if req, ok := scanRequestBody(body); ok {
+		var want requestBody
+		if err := json.Unmarshal(body, &want); err != nil {
+			t.Fatalf("scanned a body encoding/json refuses (%v): %q", err, body)
+		}
+		if !bytes.Equal(req.Input, want.Input) || req.NeedSchema != want.NeedSchema {
+			t.Fatalf("scanned input %q need_schema %v, encoding/json %q %v: %q", req.Input, req.NeedSchema, want.Input, want.NeedSchema, body)
+		}
+	} else if json.Valid(body) && bytes.HasPrefix(trimWS(body), []byte("{")) {
+		// Left to encoding/json: only for duplicate, escaped, non-ASCII keys,
+		// a need_schema that is not a bool, or deep nesting.
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) == nil && len(m) == countMembers(body) {
+			plain := true
+			folds := map[string]int{}
+			for k := range m {
+				folds[strings.ToLower(k)]++
+			}
+			if folds["input"] > 1 || folds["need_schema"] > 1 {
+				plain = false
+			}
+			for k, v := range m {
+				if strings.ContainsFunc(k, func(r rune) bool { return r >= 0x80 }) || strings.ContainsRune(string(body), '\\') {
+					plain = false
+				}
+				if strings.EqualFold(k, "need_schema") && string(v) != "true" && string(v) != "false" {
+					plain = false
+				}
+			}
+			if plain && !bytes.Contains(body, bytes.Repeat([]byte("["), 100)) && !bytes.Contains(body, bytes.Repeat([]byte("{"), 100)) {
+				t.Fatalf("the scanner refused a plain valid body: %q", body)
+			}
+		}
+	}
+	var vals [2][]byte
+	if scanTopObject(body, putKeys, vals[:]) {
+		var want putBody
+		if err := json.Unmarshal(body, &want); err != nil || !bytes.Equal(vals[0], want.Data) || !bytes.Equal(vals[1], want.Value) {
+			t.Fatalf("put body: scanned %q %q, encoding/json %q %q (%v): %q", vals[0], vals[1], want.Data, want.Value, err, body)
+		}
+	}
+}
+
+// countMembers counts the members of a valid JSON object.
+func countMembers(obj []byte) int {
+	n := 0
+	forEachMember(obj, func(_, _ []byte) error { n++; return nil })
+	return n
+}
+
+func TestScanTopObject(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"input": [["a", 1, 1.5e-3, -0, true, false, null, {"x": [1, {}]}, []]]}`, true},
+		{` {"INPUT":[], "Need_Schema": true, "other": {"a": "\u00e9\n\"", "b": [1, 2.5E+10]}} `, true},
+		{`{}`, true},
+		{`{"input": []`, false},
+		{`{"input": [] } x`, false},
+		{`{"input": [01]}`, false},
+		{`{"input": [1.]}`, false},
+		{`{"input": [.5]}`, false},
+		{`{"input": [1e]}`, false},
+		{`{"input": [-]}`, false},
+		{`{"input": [tru]}`, false},
+		{`{"input": ["a\x"]}`, false},
+		{`{"input": ["a\u12"]}`, false},
+		{"{\"input\": [\"a\tb\"]}", false}, // a raw control character
+		{`{"input": [1,]}`, false},
+		{`{"input": [1 2]}`, false},
+		{`{"input": {"a" 1}}`, false},
+		{`{"input": {"a": 1,}}`, false},
+		{`{"input": [], "input": []}`, false},         // duplicates: encoding/json decides
+		{`{"\u0069nput": []}`, false},                 // escaped key
+		{`{"need_schema": null, "input": []}`, false}, // null bool: encoding/json decides
+		{`{"need_schema": 1}`, false},
+		{`[]`, false},
+		{``, false},
+		{`{"input": [` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `]}`, false},
+	} {
+		_, ok := scanRequestBody([]byte(c.body))
+		if ok != c.ok {
+			t.Errorf("%.60s: ok %v, want %v", c.body, ok, c.ok)
+		}
+		checkScanAgrees(t, []byte(c.body))
+	}
 }
 
 // BenchmarkDecodeRequest: decoding a one-row request of every type.

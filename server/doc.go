@@ -41,6 +41,17 @@
 // Each request runs in a fresh session (cheap) whose database is the one of
 // the path, so USE or SET in one SQL request never affects another.
 //
+// The hot paths: a feature request is routed without the router (same
+// paths; an escaped or unclean one goes through it), its body checked and
+// split in one pass by a hand-rolled scanner (jsonscan.go; encoding/json
+// only decodes what the scanner leaves, to word the error), its rows decoded
+// into pooled value slabs, its answer appended to a pooled buffer and
+// written in one Write (headers and body leave in one write for answers up
+// to a few KiB), its metrics looked up once per deployment. A PUT is
+// scanned the same way. After a bulk load (Config.ReleaseAfter) the server
+// returns the heap the load freed to the OS; Config.MemoryLimit sets the Go
+// runtime's soft memory limit.
+//
 // Durability: Open creates the data directory and opens a durable instance
 // on it (session.Instance.Recover; Config.InMemory opts out). Every
 // acknowledged write (the rows of a PUT, an INSERT or an online LOAD DATA;

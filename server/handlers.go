@@ -45,10 +45,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
+// jsonContentType is the Content-Type of every response: one shared slice
+// (net/http copies the header when the status is written and never writes
+// to its values), so that setting it allocates nothing.
+var jsonContentType = []string{"application/json"}
+
+// implicitLengthMax is the largest body whose Content-Length is left to
+// net/http: a handler that writes a body smaller than the response buffer
+// (2 KiB) in one Write and returns gets its Content-Length computed, and the
+// headers and body go out in one write. A larger body is declared (else it
+// would be chunked).
+const implicitLengthMax = 1024
+
+// writeBody writes a whole response: the status, JSON headers and body, in
+// one Write (the connection's buffer then sends headers and body together).
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = jsonContentType
+	if len(body) > implicitLengthMax {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 }
@@ -77,8 +93,17 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *[]byte) (
 	if r.ContentLength > limit {
 		return nil, tooLarge()
 	}
-	rd := http.MaxBytesReader(w, r.Body, limit)
 	b := (*buf)[:0]
+	var rd io.Reader = r.Body
+	if r.ContentLength >= 0 {
+		// net/http stops the body at its declared length (within the limit):
+		// room for it and the EOF, read without a MaxBytesReader.
+		if want := int(r.ContentLength) + 1; cap(b) < want {
+			b = make([]byte, 0, want)
+		}
+	} else {
+		rd = http.MaxBytesReader(w, r.Body, limit)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -300,36 +325,47 @@ func deployedSQL(msg string) string {
 // POST /dbs/{db}/deployments/{name}: the online hot path
 
 func (s *Server) request(w http.ResponseWriter, r *http.Request) {
+	var status int
+	s.deploymentRequest(w, r, r.PathValue("db"), r.PathValue("name"), &status)
+}
+
+// deploymentRequest answers a feature request to deployment db.name; it sets
+// *status just before writing the response.
+func (s *Server) deploymentRequest(w http.ResponseWriter, r *http.Request, db, name string, status *int) {
 	start := time.Now()
-	db, name := r.PathValue("db"), r.PathValue("name")
 	sess := s.newSession(db)
 	dep, ok := sess.Deployment(db, name)
 	if !ok {
-		s.fail(w, r, s.unknownDeployment(sess, db, name))
+		err := s.unknownDeployment(sess, db, name)
+		*status = statusOf(err)
+		s.fail(w, r, err)
 		return
 	}
-	ldb, lname := strings.ToLower(db), strings.ToLower(name)
+	dm := s.m.deployment(db, name)
 	buf := getBuf()
 	defer putBuf(buf)
-	n, err := s.answer(w, r, sess, dep.InputSchema(), dep.MainTable().Name, db, name, buf)
-	s.m.depRequests.WithLabelValues(ldb, lname).Inc()
+	slab := getSlab()
+	defer putSlab(slab)
+	n, err := s.answer(w, r, sess, dep.InputSchema(), dep.MainTable().Name, db, name, buf, slab, status)
+	dm.requests.Inc()
 	if err != nil {
-		s.m.depErrors.WithLabelValues(ldb, lname).Inc()
+		dm.errors.Inc()
+		*status = statusOf(err)
 		s.fail(w, r, err)
 	} else {
-		s.m.depRows.WithLabelValues(ldb, lname).Add(float64(n))
+		dm.rows.Add(float64(n))
 	}
-	s.m.depDuration.WithLabelValues(ldb, lname).Observe(time.Since(start).Seconds())
+	dm.duration.Observe(time.Since(start).Seconds())
 }
 
 // answer decodes the request rows, runs them and writes the features; it
 // returns the number of rows answered, or an error with nothing written.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Session, in types.Schema, table, db, name string, buf *[]byte) (int, error) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Session, in types.Schema, table, db, name string, buf *[]byte, slab *rowSlab, status *int) (int, error) {
 	body, err := s.readBody(w, r, buf)
 	if err != nil {
 		return 0, err
 	}
-	req, rows, objects, err := decodeRequest(body, in, table)
+	req, rows, objects, err := decodeRequestInto(body, in, table, slab)
 	if err != nil {
 		return 0, err
 	}
@@ -381,6 +417,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Se
 	}
 	b = append(b, "]}}"...)
 	*buf = b
+	*status = http.StatusOK
 	writeBody(w, http.StatusOK, b)
 	return len(out), nil
 }
@@ -403,8 +440,8 @@ func (s *Server) putRows(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var pb putBody
-	if err := unmarshalBody(body, &pb); err != nil {
+	pb, err := decodePutBody(body)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -420,6 +457,8 @@ func (s *Server) putRows(w http.ResponseWriter, r *http.Request) {
 		field, raw = "value", pb.Value
 	}
 	dec := newRowDecoder(t.Schema, t.Name, field)
+	dec.slab = getSlab()
+	defer putSlab(dec.slab)
 	// The store refuses a NULL time column; check it here so that every row
 	// is validated before any is stored (all or nothing).
 	for _, ix := range t.Indexes {
@@ -440,6 +479,7 @@ func (s *Server) putRows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.m.inserted.WithLabelValues(strings.ToLower(db), strings.ToLower(t.Name)).Add(float64(len(rows)))
+	s.loaded(len(body))
 	writeBody(w, http.StatusOK, okBody)
 }
 

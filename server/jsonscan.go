@@ -1,11 +1,11 @@
 package server
 
-// Helpers that walk JSON text already validated by encoding/json (a
-// json.RawMessage filled by json.Unmarshal, which checks the whole document
-// first): they find the extent of values, elements and members without
-// reflection or copies, so a request row is read in one pass over its bytes.
-// On text that is not valid JSON they never index out of range, but what they
-// return is meaningless.
+// Helpers that walk JSON text already validated (by scanTopObject below, or
+// by encoding/json for a json.RawMessage filled by json.Unmarshal, which
+// checks the whole document first): they find the extent of values, elements
+// and members without reflection or copies, so a request row is read in one
+// pass over its bytes. On text that is not valid JSON they never index out of
+// range, but what they return is meaningless.
 
 // skipWS returns the index of the first non-space byte of b at or after i.
 func skipWS(b []byte, i int) int {
@@ -153,4 +153,260 @@ func trimWS(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// ---------------------------------------------------------------------------
+// Validation: the request bodies of the hot paths (a feature request, a PUT)
+// are checked and split into their top-level members in one pass, without
+// encoding/json. The scanner accepts exactly the documents encoding/json
+// accepts (RFC 8259; strings may hold invalid UTF-8), and reports anything it
+// does not handle itself (a syntax error, a key with escapes or non-ASCII
+// bytes, nesting deeper than encoding/json's limit) as not ok: the caller then
+// decodes the body with encoding/json, which gives the error its wording.
+
+// maxDepth is encoding/json's limit of nesting.
+const maxDepth = 10000
+
+// scanTopObject checks that body is one JSON object (with spaces around) and
+// sets vals[k] to the raw text of the member whose key matches keys[k]
+// (ASCII, compared ignoring case as encoding/json does; a key given twice is
+// left to encoding/json). Other members are checked and skipped. vals must
+// be nil on entry.
+func scanTopObject(body []byte, keys []string, vals [][]byte) bool {
+	i := skipWS(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return false
+	}
+	i = skipWS(body, i+1)
+	if i < len(body) && body[i] == '}' {
+		return skipWS(body, i+1) == len(body)
+	}
+	for {
+		if i >= len(body) || body[i] != '"' {
+			return false
+		}
+		kend, ok := scanString(body, i)
+		if !ok {
+			return false
+		}
+		key := body[i+1 : kend-1]
+		k := -1
+		for j := range key {
+			if c := key[j]; c == '\\' || c >= 0x80 {
+				return false // escapes or Unicode folding: encoding/json's business
+			}
+		}
+		for ki, name := range keys {
+			if asciiEqualFold(key, name) {
+				k = ki
+				break
+			}
+		}
+		i = skipWS(body, kend)
+		if i >= len(body) || body[i] != ':' {
+			return false
+		}
+		i = skipWS(body, i+1)
+		end, ok := scanValue(body, i, 1)
+		if !ok {
+			return false
+		}
+		if k >= 0 {
+			if vals[k] != nil {
+				return false // a duplicate: encoding/json's rules for which wins
+			}
+			vals[k] = body[i:end]
+		}
+		i = skipWS(body, end)
+		if i >= len(body) {
+			return false
+		}
+		switch body[i] {
+		case ',':
+			i = skipWS(body, i+1)
+		case '}':
+			return skipWS(body, i+1) == len(body)
+		default:
+			return false
+		}
+	}
+}
+
+// asciiEqualFold tells whether the ASCII bytes b spell name (lower case ASCII)
+// ignoring case.
+func asciiEqualFold(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// scanValue checks the JSON value that starts at b[i] (no leading spaces)
+// and returns the index just after it; depth is its nesting level.
+func scanValue(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		return scanString(b, i)
+	case c == '[':
+		if depth >= maxDepth {
+			return i, false
+		}
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			end, ok := scanValue(b, i, depth+1)
+			if !ok {
+				return end, false
+			}
+			i = skipWS(b, end)
+			if i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case ',':
+				i = skipWS(b, i+1)
+			case ']':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case c == '{':
+		if depth >= maxDepth {
+			return i, false
+		}
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			return i + 1, true
+		}
+		for {
+			if i >= len(b) || b[i] != '"' {
+				return i, false
+			}
+			end, ok := scanString(b, i)
+			if !ok {
+				return end, false
+			}
+			i = skipWS(b, end)
+			if i >= len(b) || b[i] != ':' {
+				return i, false
+			}
+			i = skipWS(b, i+1)
+			if end, ok = scanValue(b, i, depth+1); !ok {
+				return end, false
+			}
+			i = skipWS(b, end)
+			if i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case ',':
+				i = skipWS(b, i+1)
+			case '}':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case c == '-' || '0' <= c && c <= '9':
+		return scanNumber(b, i)
+	case c == 't':
+		return scanLiteral(b, i, "true")
+	case c == 'f':
+		return scanLiteral(b, i, "false")
+	case c == 'n':
+		return scanLiteral(b, i, "null")
+	}
+	return i, false
+}
+
+func scanLiteral(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// scanString checks the string that starts at b[i] (a '"') and returns the
+// index just after its closing quote.
+func scanString(b []byte, i int) (int, bool) {
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, true
+		case c < 0x20:
+			return i, false
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(b)-i < 5 || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
+					return i, false
+				}
+				i += 4
+			default:
+				return i, false
+			}
+		}
+	}
+	return i, false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// scanNumber checks the number that starts at b[i]:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func scanNumber(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	default:
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return i, false
+		}
+		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return i, false
+		}
+		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	}
+	return i, true
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -27,10 +28,57 @@ type metrics struct {
 	depDuration *prometheus.HistogramVec // db, deployment
 
 	inserted *prometheus.CounterVec // db, table
+
+	// The children of the deployment metrics, by (db, deployment) in lower
+	// case: looked up once per request without building label values.
+	depMu sync.RWMutex
+	deps  map[depKey]*depMetrics
+}
+
+type depKey struct{ db, name string }
+
+// depMetrics are the metrics of one deployment.
+type depMetrics struct {
+	requests, errors, rows prometheus.Counter
+	duration               prometheus.Observer
+}
+
+// routeMetrics are the metrics of one route: its count of 200s and its
+// duration (other statuses are counted through the vector).
+type routeMetrics struct {
+	ok       prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (m *metrics) route(pattern string) *routeMetrics {
+	return &routeMetrics{ok: m.httpRequests.WithLabelValues(pattern, "200"), duration: m.httpDuration.WithLabelValues(pattern)}
+}
+
+// deployment returns the metrics of deployment db.name.
+func (m *metrics) deployment(db, name string) *depMetrics {
+	k := depKey{strings.ToLower(db), strings.ToLower(name)}
+	m.depMu.RLock()
+	d := m.deps[k]
+	m.depMu.RUnlock()
+	if d != nil {
+		return d
+	}
+	m.depMu.Lock()
+	defer m.depMu.Unlock()
+	if d = m.deps[k]; d == nil {
+		d = &depMetrics{
+			requests: m.depRequests.WithLabelValues(k.db, k.name),
+			errors:   m.depErrors.WithLabelValues(k.db, k.name),
+			rows:     m.depRows.WithLabelValues(k.db, k.name),
+			duration: m.depDuration.WithLabelValues(k.db, k.name),
+		}
+		m.deps[k] = d
+	}
+	return d
 }
 
 func newMetrics(inst *session.Instance) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), deps: map[depKey]*depMetrics{}}
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sundial_http_requests_total",
 		Help: "HTTP requests served, by route pattern and status code.",

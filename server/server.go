@@ -10,6 +10,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -23,7 +25,12 @@ const (
 	DefaultDataDir         = "./sundial-data"
 	DefaultMaxBody         = 16 << 20
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultReleaseAfter    = 500 * time.Millisecond
 )
+
+// releaseMinBytes is how many bytes of PUT bodies make a load worth a
+// release (see Config.ReleaseAfter).
+const releaseMinBytes = 32 << 20
 
 // Config configures a Server. The zero value of each field means its default.
 type Config struct {
@@ -50,6 +57,18 @@ type Config struct {
 	// and the WAL; unless InMemory) and before any request is served. An
 	// error fails Open.
 	Recover func(inst *session.Instance, dataDir string) error
+	// ReleaseAfter: once PUTs have brought at least 32 MiB of rows, and
+	// none has come for this long, the server returns the heap the load
+	// freed (the decoded batches) to the operating system
+	// (debug.FreeOSMemory: a full collection, then the free pages are
+	// released), so that the resident size after a bulk load is the data's,
+	// not the peak of the load. 0 means DefaultReleaseAfter; negative never.
+	ReleaseAfter time.Duration
+	// MemoryLimit, when positive, is the Go runtime's soft memory limit in
+	// bytes (debug.SetMemoryLimit; process-wide, as GOMEMLIMIT): the
+	// collector runs more often as the heap nears it rather than letting it
+	// grow to twice the live data.
+	MemoryLimit int64
 }
 
 func (c *Config) fill() {
@@ -65,6 +84,9 @@ func (c *Config) fill() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.ReleaseAfter == 0 {
+		c.ReleaseAfter = DefaultReleaseAfter
+	}
 }
 
 // Server serves the REST API of one instance. It is an http.Handler.
@@ -76,6 +98,10 @@ type Server struct {
 	m    *metrics
 	// recovered is what Open recovered.
 	recovered session.RecoveryStats
+	// routes holds the metrics of each route pattern (read-only once routes
+	// has run).
+	routes map[string]*routeMetrics
+	rel    releaser
 }
 
 // Open prepares a server on the data directory of cfg: it creates the
@@ -114,37 +140,86 @@ func (s *Server) Recovered() session.RecoveryStats { return s.recovered }
 
 // Close flushes the instance (a last snapshot, then the WAL is closed): call
 // it once Serve has returned. Writes fail afterwards.
-func (s *Server) Close() error { return s.inst.Close() }
+func (s *Server) Close() error {
+	s.rel.stop()
+	return s.inst.Close()
+}
 
 // New returns a server of an existing instance (cfg.DataDir and
 // cfg.Recover are not used): for tests and for embedding.
 func New(inst *session.Instance, cfg Config) *Server {
 	cfg.fill()
-	s := &Server{cfg: cfg, inst: inst, log: cfg.Logger, mux: http.NewServeMux(), m: newMetrics(inst)}
-	s.routes()
+	s := &Server{cfg: cfg, inst: inst, log: cfg.Logger, mux: http.NewServeMux(), m: newMetrics(inst), routes: map[string]*routeMetrics{}}
+	s.rel = releaser{after: cfg.ReleaseAfter, min: releaseMinBytes, free: debug.FreeOSMemory}
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
+	s.addRoutes()
 	return s
 }
 
 // Instance is the instance the server serves.
 func (s *Server) Instance() *session.Instance { return s.inst }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /health", s.health)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("GET /dbs", s.listDatabases)
-	s.mux.HandleFunc("POST /dbs/{db}", s.runSQL)
-	s.mux.HandleFunc("GET /dbs/{db}/tables", s.listTables)
-	s.mux.HandleFunc("GET /dbs/{db}/tables/{table}", s.getTable)
-	s.mux.HandleFunc("PUT /dbs/{db}/tables/{table}", s.putRows)
-	s.mux.HandleFunc("GET /dbs/{db}/deployments", s.listDeployments)
-	s.mux.HandleFunc("GET /dbs/{db}/deployments/{name}", s.getDeployment)
-	s.mux.HandleFunc("POST /dbs/{db}/deployments/{name}", s.request)
-	s.mux.HandleFunc("POST /refresh", s.health) // OpenMLDB's catalog refresh: nothing to refresh here
+// deploymentRoute is the pattern of the feature requests (the hot path).
+const deploymentRoute = "POST /dbs/{db}/deployments/{name}"
+
+func (s *Server) addRoutes() {
+	handle := func(pattern string, h http.Handler) {
+		s.mux.Handle(pattern, h)
+		s.routes[pattern] = s.m.route(pattern)
+	}
+	handleFunc := func(pattern string, h http.HandlerFunc) { handle(pattern, h) }
+	handleFunc("GET /health", s.health)
+	handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
+	handleFunc("GET /dbs", s.listDatabases)
+	handleFunc("POST /dbs/{db}", s.runSQL)
+	handleFunc("GET /dbs/{db}/tables", s.listTables)
+	handleFunc("GET /dbs/{db}/tables/{table}", s.getTable)
+	handleFunc("PUT /dbs/{db}/tables/{table}", s.putRows)
+	handleFunc("GET /dbs/{db}/deployments", s.listDeployments)
+	handleFunc("GET /dbs/{db}/deployments/{name}", s.getDeployment)
+	handleFunc(deploymentRoute, s.request)
+	handleFunc("POST /refresh", s.health) // OpenMLDB's catalog refresh: nothing to refresh here
 }
 
+// deploymentPath returns db and name when r is a feature request whose path
+// the router would take as is: POST /dbs/{db}/deployments/{name}, clean
+// (no empty or dot segment) and without escaped slashes.
+func deploymentPath(r *http.Request) (db, name string, ok bool) {
+	if r.Method != http.MethodPost || r.URL.RawPath != "" {
+		return "", "", false
+	}
+	const head, mid = "/dbs/", "/deployments/"
+	p, found := strings.CutPrefix(r.URL.Path, head)
+	if !found {
+		return "", "", false
+	}
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return "", "", false
+	}
+	db, p = p[:i], p[i:]
+	if name, found = strings.CutPrefix(p, mid); !found {
+		return "", "", false
+	}
+	if !cleanSegment(db) || !cleanSegment(name) || strings.IndexByte(name, '/') >= 0 {
+		return "", "", false
+	}
+	return db, name, true
+}
+
+func cleanSegment(s string) bool { return s != "" && s != "." && s != ".." }
+
 // ServeHTTP routes a request, counts and times it, logs it at debug, turns
-// a panic into a 500 and the router's plain-text 404/405 into JSON.
+// a panic into a 500 and the router's plain-text 404/405 into JSON. Feature
+// requests take a path of their own, the same steps without the router's
+// matching and without wrapping the ResponseWriter.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if db, name, ok := deploymentPath(r); ok {
+		s.serveDeployment(w, r, db, name)
+		return
+	}
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, r: r, status: http.StatusOK}
 	defer func() {
@@ -162,13 +237,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = "unmatched"
 		}
 		d := time.Since(start)
-		s.m.httpRequests.WithLabelValues(route, statusText(rec.status)).Inc()
-		s.m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+		s.observe(route, rec.status, d)
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "duration", d, "remote", r.RemoteAddr)
 		}
 	}()
 	s.mux.ServeHTTP(rec, r)
+}
+
+// serveDeployment is ServeHTTP for a feature request.
+func (s *Server) serveDeployment(w http.ResponseWriter, r *http.Request, db, name string) {
+	start := time.Now()
+	status := 0 // set just before the response is written
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			if status == 0 {
+				err := fmt.Errorf("internal error: %v", p)
+				status = statusOf(err)
+				writeError(w, err)
+			}
+		}
+		d := time.Since(start)
+		s.observe(deploymentRoute, status, d)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", d, "remote", r.RemoteAddr)
+		}
+	}()
+	s.deploymentRequest(w, r, db, name, &status)
+}
+
+// observe counts and times a request to route.
+func (s *Server) observe(route string, status int, d time.Duration) {
+	rm := s.routes[route]
+	if rm == nil { // "unmatched"
+		s.m.httpRequests.WithLabelValues(route, statusText(status)).Inc()
+		s.m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+		return
+	}
+	if status == http.StatusOK {
+		rm.ok.Inc()
+	} else {
+		s.m.httpRequests.WithLabelValues(route, statusText(status)).Inc()
+	}
+	rm.duration.Observe(d.Seconds())
 }
 
 func statusText(code int) string {
@@ -234,6 +349,51 @@ func (w *recorder) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// releaser returns the heap freed by a bulk load to the operating system once
+// the load is over (Config.ReleaseAfter).
+type releaser struct {
+	after time.Duration
+	min   int64  // bytes of PUT bodies worth a release
+	free  func() // debug.FreeOSMemory
+	mu    sync.Mutex
+	bytes int64 // loaded since the last release
+	timer *time.Timer
+}
+
+// loaded notes a PUT of n body bytes.
+func (s *Server) loaded(n int) {
+	rl := &s.rel
+	if rl.after <= 0 {
+		return
+	}
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	rl.bytes += int64(n)
+	if rl.bytes < rl.min {
+		return
+	}
+	if rl.timer == nil {
+		rl.timer = time.AfterFunc(rl.after, rl.release)
+	} else {
+		rl.timer.Reset(rl.after)
+	}
+}
+
+func (rl *releaser) release() {
+	rl.mu.Lock()
+	rl.bytes = 0
+	rl.mu.Unlock()
+	rl.free()
+}
+
+func (rl *releaser) stop() {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if rl.timer != nil {
+		rl.timer.Stop()
+	}
+}
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully:
 // it stops accepting connections and waits up to cfg.ShutdownTimeout for
