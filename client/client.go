@@ -11,23 +11,39 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Client talks to one Sundial server. Its methods are safe for concurrent use.
 type Client struct {
 	base string
 	http *http.Client
+	// rt and timeout, for the client New made itself: its requests go to the
+	// transport directly (no redirects to follow, no cookies; the timeout is
+	// the context's), which spares net/http.Client's per-request work.
+	rt      http.RoundTripper
+	timeout time.Duration
 }
 
+// MaxIdleConnsPerHost is how many idle keep-alive connections the default
+// client of New keeps to the server: at least as many as the goroutines that
+// call it concurrently, so that none has to dial.
+const MaxIdleConnsPerHost = 256
+
 // New returns a client of the server at baseURL (e.g. "http://127.0.0.1:8080").
-// hc may be nil for a client with keep-alive connections and a 30 s timeout.
+// hc may be nil for a client with keep-alive connections (up to
+// MaxIdleConnsPerHost idle) and a 30 s timeout.
 func New(baseURL string, hc *http.Client) *Client {
+	c := &Client{base: strings.TrimRight(baseURL, "/"), http: hc}
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 64
-		hc = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		tr.MaxIdleConns = 0 // no limit but the per-host one
+		tr.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+		tr.DisableCompression = true // the server does not compress: no Accept-Encoding
+		c.rt, c.timeout = tr, 30*time.Second
+		c.http = &http.Client{Transport: tr, Timeout: c.timeout}
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}
+	return c
 }
 
 // Error is a failed call: the HTTP status and the server's code and msg.
@@ -138,8 +154,23 @@ func (c *Client) SQL(ctx context.Context, db, sql, mode string) (*Result, error)
 // Insert stores rows (values in the table's column order) in db.table: all
 // of them, or none when one is bad.
 func (c *Client) Insert(ctx context.Context, db, table string, rows [][]any) error {
-	return c.Do(ctx, http.MethodPut, "/dbs/"+url.PathEscape(db)+"/tables/"+url.PathEscape(table), map[string]any{"data": rows}, nil)
+	body, err := appendRowsBody(make([]byte, 0, bodySize(rows)), "data", rows, "")
+	if err != nil {
+		return encodingError(err)
+	}
+	return c.Do(ctx, http.MethodPut, "/dbs/"+url.PathEscape(db)+"/tables/"+url.PathEscape(table), body, nil)
 }
+
+// bodySize guesses the size of rows in JSON.
+func bodySize(rows [][]any) int {
+	n := 32
+	for _, r := range rows {
+		n += 2 + 12*len(r)
+	}
+	return n
+}
+
+func encodingError(err error) error { return fmt.Errorf("sundial: encoding the request: %w", err) }
 
 // InsertObjects stores rows given as objects keyed by column name.
 func (c *Client) InsertObjects(ctx context.Context, db, table string, rows []map[string]any) error {
@@ -149,33 +180,57 @@ func (c *Client) InsertObjects(ctx context.Context, db, table string, rows []map
 // Request asks deployment db.name for the features of rows (values in the
 // column order of the deployment's main table).
 func (c *Client) Request(ctx context.Context, db, deployment string, rows [][]any) (*Features, error) {
-	var out struct {
-		Data struct {
-			Schema []Column `json:"schema"`
-			Data   [][]any  `json:"data"`
-		} `json:"data"`
-	}
-	path := "/dbs/" + url.PathEscape(db) + "/deployments/" + url.PathEscape(deployment)
-	if err := c.Do(ctx, http.MethodPost, path, map[string]any{"input": rows, "need_schema": true}, &out); err != nil {
+	schema, data, err := c.request(ctx, db, deployment, rows, true)
+	if err != nil {
 		return nil, err
 	}
-	return &Features{Schema: out.Data.Schema, Rows: out.Data.Data}, nil
+	return &Features{Schema: schema, Rows: data}, nil
 }
 
 // RequestData is Request without the output schema (need_schema false, the
 // APIServer's default): the rows' values only, in the deployment's output
 // column order. A smaller answer, for callers that know the schema.
 func (c *Client) RequestData(ctx context.Context, db, deployment string, rows [][]any) ([][]any, error) {
+	_, data, err := c.request(ctx, db, deployment, rows, false)
+	return data, err
+}
+
+// request runs a feature request: the body is written and the answer read
+// without encoding/json (unless a value or the answer is unusual).
+func (c *Client) request(ctx context.Context, db, deployment string, rows [][]any, needSchema bool) ([]Column, [][]any, error) {
+	tail := ""
+	if needSchema {
+		tail = `,"need_schema":true`
+	}
+	body, err := appendRowsBody(make([]byte, 0, bodySize(rows)), "input", rows, tail)
+	if err != nil {
+		return nil, nil, encodingError(err)
+	}
+	method, path := http.MethodPost, "/dbs/"+url.PathEscape(db)+"/deployments/"+url.PathEscape(deployment)
+	status, data, err := c.roundTrip(ctx, method, path, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if status/100 == 2 {
+		// The response body is not written again: its strings are the values'.
+		d := decoder{s: unsafe.String(unsafe.SliceData(data), len(data))}
+		if code, msg, schema, rows, ok := d.features(); ok {
+			if code != 0 {
+				return nil, nil, &Error{Status: status, Code: code, Msg: msg}
+			}
+			return schema, rows, nil
+		}
+	}
 	var out struct {
 		Data struct {
-			Data [][]any `json:"data"`
+			Schema []Column `json:"schema"`
+			Data   [][]any  `json:"data"`
 		} `json:"data"`
 	}
-	path := "/dbs/" + url.PathEscape(db) + "/deployments/" + url.PathEscape(deployment)
-	if err := c.Do(ctx, http.MethodPost, path, map[string]any{"input": rows}, &out); err != nil {
-		return nil, err
+	if err := decodeResponse(method, path, status, data, &out); err != nil {
+		return nil, nil, err
 	}
-	return out.Data.Data, nil
+	return out.Data.Schema, out.Data.Data, nil
 }
 
 // Databases lists the databases.
@@ -232,45 +287,103 @@ func (c *Client) Deployment(ctx context.Context, db, name string) (*Deployment, 
 // nil), numbers as json.Number. A non-2xx status or a nonzero "code" is an
 // *Error.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, ok := body.([]byte)
-		if !ok {
+		var ok bool
+		if b, ok = body.([]byte); !ok {
 			var err error
 			if b, err = json.Marshal(body); err != nil {
-				return fmt.Errorf("sundial: encoding the request: %w", err)
+				return encodingError(err)
 			}
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	status, data, err := c.roundTrip(ctx, method, path, b)
 	if err != nil {
 		return err
+	}
+	return decodeResponse(method, path, status, data, out)
+}
+
+// jsonContentType is the Content-Type of request bodies (one shared slice:
+// net/http only reads it).
+var jsonContentType = []string{"application/json"}
+
+// roundTrip sends a request (body nil for none) and returns the response's
+// status and body. The body is read into a slice of its own, which the
+// caller may keep (decoded values point into it).
+func (c *Client) roundTrip(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	if c.rt != nil && c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel() // after the body is read
+	}
+	target := c.base + path
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return 0, nil, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonContentType
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
+	var resp *http.Response
+	if c.rt != nil {
+		if resp, err = c.rt.RoundTrip(req); err != nil {
+			// As http.Client reports it.
+			return 0, nil, &url.Error{Op: method[:1] + strings.ToLower(method[1:]), URL: target, Err: err}
+		}
+	} else if resp, err = c.http.Do(req); err != nil {
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp)
 	if err != nil {
-		return fmt.Errorf("sundial: reading the response: %w", err)
+		return 0, nil, fmt.Errorf("sundial: reading the response: %w", err)
 	}
+	return resp.StatusCode, data, nil
+}
+
+// readBody reads a response body: in one slice of the declared length when
+// there is one, reading on to the EOF (which hands the connection back to
+// the pool at once).
+func readBody(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > 64<<20 {
+		return io.ReadAll(resp.Body)
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, data); err != nil {
+		return nil, err
+	}
+	var probe [1]byte
+	if m, err := resp.Body.Read(probe[:]); m > 0 || err != io.EOF && err != nil {
+		if err == nil {
+			err = errors.New("body longer than its Content-Length")
+		}
+		return nil, err
+	}
+	return data, nil
+}
+
+// decodeResponse decodes a response with encoding/json: its code and msg
+// (an *Error unless the status is 2xx and the code 0), then out (unless
+// nil), numbers as json.Number.
+func decodeResponse(method, path string, status int, data []byte, out any) error {
 	var head struct {
 		Code int    `json:"code"`
 		Msg  string `json:"msg"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		if resp.StatusCode/100 != 2 {
-			return &Error{Status: resp.StatusCode, Code: resp.StatusCode, Msg: strings.TrimSpace(string(data))}
+		if status/100 != 2 {
+			return &Error{Status: status, Code: status, Msg: strings.TrimSpace(string(data))}
 		}
 		return fmt.Errorf("sundial: %s %s: response is not JSON: %w", method, path, err)
 	}
-	if resp.StatusCode/100 != 2 || head.Code != 0 {
-		return &Error{Status: resp.StatusCode, Code: head.Code, Msg: head.Msg}
+	if status/100 != 2 || head.Code != 0 {
+		return &Error{Status: status, Code: head.Code, Msg: head.Msg}
 	}
 	if out != nil {
 		dec := json.NewDecoder(bytes.NewReader(data))

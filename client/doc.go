@@ -11,4 +11,10 @@
 // code and msg (which names the field at fault). Values come back as decoded
 // by encoding/json with UseNumber: json.Number, string, bool or nil. The
 // client depends on nothing of Sundial's engine.
+//
+// Request, RequestData and Insert write their bodies and read the features
+// without encoding/json's reflection (codec.go; identical results, with
+// encoding/json as the fallback for unusual values and answers). The client
+// New makes keeps up to MaxIdleConnsPerHost keep-alive connections and
+// sends requests to its transport directly.
 package client

@@ -1,0 +1,572 @@
+package client
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The hot calls (Request, RequestData, Insert) encode their bodies and decode
+// the features without encoding/json's reflection. The results are the same
+// as encoding/json's: a body the encoder does not take (a value of another
+// type) is marshalled by encoding/json, and a response the decoder does not
+// take (anything but the server's own shape) is decoded by encoding/json.
+
+// appendRowsBody appends {"<field>":[[v, ...], ...]<tail>} (tail: more
+// members, e.g. `,"need_schema":true`).
+func appendRowsBody(b []byte, field string, rows [][]any, tail string) ([]byte, error) {
+	b = append(b, `{"`...)
+	b = append(b, field...)
+	b = append(b, `":`...)
+	if rows == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for ri, row := range rows {
+			if ri > 0 {
+				b = append(b, ',')
+			}
+			if row == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			b = append(b, '[')
+			for i, v := range row {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				var err error
+				if b, err = appendJSON(b, v); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, tail...)
+	return append(b, '}'), nil
+}
+
+// appendJSON appends v as encoding/json writes it.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return appendFloat(b, x, 64), nil
+		}
+	case float32:
+		if f := float64(x); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return appendFloat(b, f, 32), nil
+		}
+	case json.Number:
+		if x != "" && isNumber(string(x)) {
+			return append(b, x...), nil
+		}
+	}
+	// Anything else (and the errors: NaN, an invalid json.Number...) as
+	// encoding/json has it.
+	m, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, m...), nil
+}
+
+// appendFloat writes f as encoding/json does.
+func appendFloat(b []byte, f float64, bits int) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, bits)
+	if format == 'e' { // e-09 → e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string that reads back as encoding/json
+// would have written it: invalid UTF-8 as U+FFFD; <, >, & escaped as
+// encoding/json does by default.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// isNumber tells whether s is a JSON number.
+func isNumber(s string) bool {
+	d := decoder{s: s}
+	end, ok := d.number(0)
+	return ok && end == len(s)
+}
+
+// ---------------------------------------------------------------------------
+// Decoding the features
+
+// decoder reads the server's answer to a feature request,
+// {"code":0,"msg":"ok","data":{"schema":[{"name":..,"type":..}],"data":[[v, ...], ...]}},
+// members in any order, others skipped. s is the response body as a string
+// (never written to again): the strings and numbers of the rows are slices
+// of it. Any other shape (a value that is an array or an object, rows that
+// are objects) is not ok, and is left to encoding/json.
+type decoder struct {
+	s string
+}
+
+// features decodes the response.
+func (d *decoder) features() (code int, msg string, schema []Column, rows [][]any, ok bool) {
+	s := d.s
+	i := d.ws(0)
+	if i >= len(s) || s[i] != '{' {
+		return
+	}
+	var seenCode, seenMsg, seenData bool
+	i, ok = d.members(i, func(key string, i int) (int, bool) {
+		switch key {
+		case "code":
+			if seenCode {
+				return i, false
+			}
+			seenCode = true
+			end, ok := d.number(i)
+			if !ok {
+				return end, false
+			}
+			n, err := strconv.Atoi(s[i:end])
+			code = n
+			return end, err == nil
+		case "msg":
+			if seenMsg {
+				return i, false
+			}
+			seenMsg = true
+			end, v, ok := d.str(i)
+			msg = v
+			return end, ok
+		case "data":
+			if seenData || i >= len(s) || s[i] != '{' {
+				return i, false
+			}
+			seenData = true
+			var seenRows, seenSchema bool
+			return d.members(i, func(key string, i int) (int, bool) {
+				switch key {
+				case "data":
+					if seenRows {
+						return i, false
+					}
+					seenRows = true
+					end, r, ok := d.rows(i)
+					rows = r
+					return end, ok
+				case "schema":
+					if seenSchema {
+						return i, false
+					}
+					seenSchema = true
+					end, sc, ok := d.schema(i)
+					schema = sc
+					return end, ok
+				}
+				return d.other(key, i, "data", "schema")
+			})
+		}
+		return d.other(key, i, "code", "msg", "data")
+	})
+	if !ok || d.ws(i) != len(s) {
+		return 0, "", nil, nil, false
+	}
+	return code, msg, schema, rows, true
+}
+
+// members walks the object at s[i] ('{'), calling fn with each key (plain:
+// a key with escapes is not ok) and the index of its value; fn returns the
+// index after the value.
+func (d *decoder) members(i int, fn func(key string, i int) (int, bool)) (int, bool) {
+	s := d.s
+	i = d.ws(i + 1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		end, key, ok := d.str(i)
+		if !ok || len(key) != end-i-2 { // escaped keys: encoding/json's business
+			return i, false
+		}
+		i = d.ws(end)
+		if i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		if i, ok = fn(key, d.ws(i+1)); !ok {
+			return i, false
+		}
+		i = d.ws(i)
+		if i >= len(s) {
+			return i, false
+		}
+		switch s[i] {
+		case ',':
+			i = d.ws(i + 1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// rows decodes [[v, ...], ...] (or null) at s[i].
+func (d *decoder) rows(i int) (int, [][]any, bool) {
+	s := d.s
+	if end, ok := d.literal(i, "null"); ok {
+		return end, nil, true
+	}
+	if i >= len(s) || s[i] != '[' {
+		return i, nil, false
+	}
+	// All values in one slice, cut into rows at the end.
+	vals := make([]any, 0, 16)
+	var ends []int
+	var endsBuf [8]int
+	ends = endsBuf[:0]
+	i = d.ws(i + 1)
+	if i < len(s) && s[i] == ']' {
+		return i + 1, [][]any{}, true
+	}
+	for {
+		if i >= len(s) || s[i] != '[' {
+			return i, nil, false
+		}
+		i = d.ws(i + 1)
+		if i < len(s) && s[i] == ']' {
+			i++
+		} else {
+			for {
+				end, v, ok := d.scalar(i)
+				if !ok {
+					return end, nil, false
+				}
+				vals = append(vals, v)
+				i = d.ws(end)
+				if i >= len(s) {
+					return i, nil, false
+				}
+				if s[i] == ']' {
+					i++
+					break
+				}
+				if s[i] != ',' {
+					return i, nil, false
+				}
+				i = d.ws(i + 1)
+			}
+		}
+		ends = append(ends, len(vals))
+		i = d.ws(i)
+		if i >= len(s) {
+			return i, nil, false
+		}
+		if s[i] == ']' {
+			break
+		}
+		if s[i] != ',' {
+			return i, nil, false
+		}
+		i = d.ws(i + 1)
+	}
+	rows := make([][]any, len(ends))
+	from := 0
+	for r, to := range ends {
+		rows[r] = vals[from:to:to]
+		from = to
+	}
+	return i + 1, rows, true
+}
+
+// schema decodes [{"name": .., "type": ..}, ...] at s[i].
+func (d *decoder) schema(i int) (int, []Column, bool) {
+	s := d.s
+	if i >= len(s) || s[i] != '[' {
+		return i, nil, false
+	}
+	cols := []Column{}
+	i = d.ws(i + 1)
+	if i < len(s) && s[i] == ']' {
+		return i + 1, cols, true
+	}
+	for {
+		if i >= len(s) || s[i] != '{' {
+			return i, nil, false
+		}
+		var c Column
+		end, ok := d.members(i, func(key string, i int) (int, bool) {
+			switch key {
+			case "name":
+				end, v, ok := d.str(i)
+				c.Name = v
+				return end, ok
+			case "type":
+				end, v, ok := d.str(i)
+				c.Type = v
+				return end, ok
+			}
+			return d.other(key, i, "name", "type")
+		})
+		if !ok {
+			return end, nil, false
+		}
+		cols = append(cols, c)
+		i = d.ws(end)
+		if i >= len(s) {
+			return i, nil, false
+		}
+		if s[i] == ']' {
+			return i + 1, cols, true
+		}
+		if s[i] != ',' {
+			return i, nil, false
+		}
+		i = d.ws(i + 1)
+	}
+}
+
+// scalar decodes the string, number, bool or null at s[i] as encoding/json
+// (UseNumber) does into an interface.
+func (d *decoder) scalar(i int) (int, any, bool) {
+	s := d.s
+	if i >= len(s) {
+		return i, nil, false
+	}
+	switch c := s[i]; {
+	case c == '"':
+		end, v, ok := d.str(i)
+		return end, v, ok
+	case c == '-' || '0' <= c && c <= '9':
+		end, ok := d.number(i)
+		return end, json.Number(s[i:end]), ok
+	case c == 't':
+		end, ok := d.literal(i, "true")
+		return end, true, ok
+	case c == 'f':
+		end, ok := d.literal(i, "false")
+		return end, false, ok
+	case c == 'n':
+		end, ok := d.literal(i, "null")
+		return end, nil, ok
+	}
+	return i, nil, false
+}
+
+// str decodes the string at s[i]: a slice of s when it has no escapes and
+// is valid UTF-8, else what encoding/json makes of it.
+func (d *decoder) str(i int) (int, string, bool) {
+	s := d.s
+	if i >= len(s) || s[i] != '"' {
+		return i, "", false
+	}
+	plain := true
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			if plain {
+				if v := s[i+1 : j]; utf8.ValidString(v) {
+					return j + 1, v, true
+				}
+			}
+			var v string
+			if err := json.Unmarshal(unsafe.Slice(unsafe.StringData(s[i:]), j+1-i), &v); err != nil {
+				return j, "", false
+			}
+			return j + 1, v, true
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			return j, "", false
+		}
+	}
+	return len(s), "", false
+}
+
+// number checks the number at s[i] and returns the index after it.
+func (d *decoder) number(i int) (int, bool) {
+	s := d.s
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		}
+	default:
+		return i, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		}
+	}
+	return i, true
+}
+
+func (d *decoder) literal(i int, lit string) (int, bool) {
+	if len(d.s)-i >= len(lit) && d.s[i:i+len(lit)] == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// other skips the value of a member whose key is none of names; a key that
+// matches one ignoring case (as encoding/json matches fields) is not ok.
+func (d *decoder) other(key string, i int, names ...string) (int, bool) {
+	for _, n := range names {
+		if strings.EqualFold(key, n) {
+			return i, false
+		}
+	}
+	return d.skip(i, 0)
+}
+
+// skip checks the value at s[i] and returns the index after it.
+func (d *decoder) skip(i, depth int) (int, bool) {
+	s := d.s
+	if i >= len(s) || depth > 1000 {
+		return i, false
+	}
+	switch s[i] {
+	case '[':
+		i = d.ws(i + 1)
+		if i < len(s) && s[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			end, ok := d.skip(i, depth+1)
+			if !ok {
+				return end, false
+			}
+			i = d.ws(end)
+			if i >= len(s) {
+				return i, false
+			}
+			if s[i] == ']' {
+				return i + 1, true
+			}
+			if s[i] != ',' {
+				return i, false
+			}
+			i = d.ws(i + 1)
+		}
+	case '{':
+		return d.members(i, func(_ string, i int) (int, bool) { return d.skip(i, depth+1) })
+	}
+	end, _, ok := d.scalar(i)
+	return end, ok
+}
+
+func (d *decoder) ws(i int) int {
+	for i < len(d.s) {
+		switch d.s[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
