@@ -23,8 +23,10 @@ func main() {
 	maxBody := flag.Int64("max-body", 256<<20, "largest request body, bytes")
 	profile := flag.String("cpuprofile", "", "CPU profile `file`, written between SIGUSR1 and SIGUSR2")
 	durable := flag.Bool("durable", false, "log writes to a WAL under --data (default: in memory, as before durability)")
+	memLimit := flag.Int64("memory-limit", 0, "the Go runtime's soft memory limit, bytes (0: none; see server.Config.MemoryLimit)")
+	releaseAfter := flag.Duration("release-after", server.DefaultReleaseAfter, "return the heap a bulk load freed to the OS after this long without PUTs (negative: never)")
 	flag.Parse()
-	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable})
+	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable, MemoryLimit: *memLimit, ReleaseAfter: *releaseAfter})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "w1server:", err)
 		os.Exit(1)
