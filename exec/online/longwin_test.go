@@ -191,7 +191,9 @@ func TestLongWindowsConcurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	query := "SELECT k, ts, sum(v) OVER w AS s, count(*) OVER w AS c, max(n) OVER w AS m FROM t1 WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 60s PRECEDING AND CURRENT ROW)"
+	// 600s: every key's newest frame holds well over LongMinRows rows of any one
+	// writer, so buckets are built however the writers interleave.
+	query := "SELECT k, ts, sum(v) OVER w AS s, count(*) OVER w AS c, max(n) OVER w AS m FROM t1 WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 600s PRECEDING AND CURRENT ROW)"
 	st, _ := sql.ParseOne(query)
 	t1, _ := s.Table(sql.TableName{Name: "t1"})
 	mt, err := storage.NewMemTable(t1.Schema, []storage.IndexSpec{{Name: "k", KeyCols: []int{0}, TSCol: 2}})
@@ -261,8 +263,8 @@ func TestLongWindowsConcurrent(t *testing.T) {
 		}
 	}
 	for w := range writers {
-		// The first rows, and the last ones: a key's newest rows are in its
-		// ring, so buckets serve some answers however the goroutines ran.
+		// The oldest rows (their frames before the buckets' ring: rows) and
+		// the newest (from buckets).
 		for _, row := range append(all[w][:300:300], all[w][perWriter-300:]...) {
 			want, _ := rowsDep.Request(row, math.MaxInt64/2)
 			got, _ := longDep.Request(row, math.MaxInt64/2)
