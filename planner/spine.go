@@ -1,9 +1,9 @@
 package planner
 
 // Base finds the table a row of n comes from: the Scan at the bottom of n's
-// left spine through projections, filters and LAST JOINs (each row of such a
-// node is one row of that table, extended or narrowed). ok is false when n is
-// anything else (a window, an aggregate, a join that multiplies rows, ...).
+// left spine through projections, filters, windows and LAST JOINs (each row
+// of such a node is one row of that table, extended or narrowed). ok is false
+// when n is anything else (an aggregate, a join that multiplies rows, ...).
 func Base(n Node) (*Scan, bool) {
 	for {
 		switch x := n.(type) {
@@ -15,6 +15,8 @@ func Base(n Node) (*Scan, bool) {
 			n = x.Input
 		case *LastJoin:
 			n = x.Left
+		case *Window:
+			n = x.Input
 		default:
 			return nil, false
 		}
@@ -22,8 +24,9 @@ func Base(n Node) (*Scan, bool) {
 }
 
 // BaseColumn maps column i of n to the column of Base(n)'s table that it
-// carries unchanged. ok is false when the column is computed, comes from the
-// right side of a LAST JOIN, or n is not a spine over a table.
+// carries unchanged. ok is false when the column is computed (an expression,
+// a window aggregate), comes from the right side of a LAST JOIN, or n is not a
+// spine over a table.
 func BaseColumn(n Node, i int) (*Scan, int, bool) {
 	for {
 		switch x := n.(type) {
@@ -45,6 +48,11 @@ func BaseColumn(n Node, i int) (*Scan, int, bool) {
 				return nil, 0, false
 			}
 			n = x.Left
+		case *Window:
+			if i >= len(x.Input.Schema()) {
+				return nil, 0, false
+			}
+			n = x.Input
 		default:
 			return nil, 0, false
 		}

@@ -12,7 +12,8 @@ func TestBaseColumn(t *testing.T) {
 	proj := &Project{Input: left, Exprs: []Expr{&ColRef{Index: 1, T: types.String}, &Const{V: types.Int64Value(1)}, &ColRef{Index: 0, T: types.Int64}}, Names: []string{"b", "one", "a"}}
 	filt := &Filter{Input: proj, Cond: &Const{V: types.BoolValue(true)}}
 	join := &LastJoin{Left: filt, Right: right}
-	win := &Window{Input: join}
+	win := &Window{Input: join, Aggs: []*WindowAgg{{Name: "s", T: types.Int64}}}
+	agg := &Aggregate{Input: left}
 	for _, tc := range []struct {
 		n    Node
 		i    int
@@ -27,7 +28,10 @@ func TestBaseColumn(t *testing.T) {
 		{filt, 2, 0, true},
 		{join, 0, 1, true},
 		{join, 3, 0, false}, // the right side's column
-		{win, 0, 0, false},  // not a spine
+		{win, 0, 1, true},
+		{win, 3, 0, false}, // the right side's column
+		{win, 4, 0, false}, // the aggregate
+		{agg, 0, 0, false}, // not a spine
 	} {
 		s, got, ok := BaseColumn(tc.n, tc.i)
 		if ok != tc.ok || (ok && (got != tc.want || s != left)) {
@@ -37,7 +41,10 @@ func TestBaseColumn(t *testing.T) {
 	if s, ok := Base(join); !ok || s != left {
 		t.Errorf("Base(join) = %v, %v", s, ok)
 	}
-	if _, ok := Base(win); ok {
-		t.Error("Base(window) succeeded")
+	if s, ok := Base(win); !ok || s != left {
+		t.Errorf("Base(window) = %v, %v", s, ok)
+	}
+	if _, ok := Base(agg); ok {
+		t.Error("Base(aggregate) succeeded")
 	}
 }

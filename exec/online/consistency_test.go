@@ -179,11 +179,20 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 	if withJoin {
 		order := []string{"r.rts", "r.rts DESC"}[rng.IntN(2)] // the first match by the index, or a search
 		right := "r"
-		if rng.IntN(2) == 0 { // a subquery: its rows go through a projection and a WHERE
+		switch rng.IntN(3) {
+		case 0: // a subquery: its rows go through a projection and a WHERE
 			right = "(SELECT s, w + 1 AS w, rts FROM r WHERE w > 20) AS r"
+		case 1: // a windowed subquery: each candidate's window as of itself
+			right = "(SELECT s, rts, sum(w) OVER rw AS w FROM r WINDOW rw AS (PARTITION BY s ORDER BY rts " + randomFrame(rng) + ")) AS r"
 		}
 		from = "t1 LAST JOIN " + right + " ORDER BY " + order + " ON t1.s = r.s"
 		fields = append(fields, "r.w AS rw")
+		if rng.IntN(2) == 0 {
+			// A windowed subquery of the request table itself: its earlier
+			// rows (ts < the request's) are the candidates.
+			from += " LAST JOIN (SELECT k AS k2, ts AS ts2, count(v) OVER xw AS xc, max(n) OVER xw AS xm FROM t1 WINDOW xw AS (PARTITION BY k ORDER BY ts " + randomFrame(rng) + ")) AS x ORDER BY x.ts2 ON t1.k = x.k2 AND x.ts2 < t1.ts"
+			fields = append(fields, "x.xc AS xc", "x.xm AS xm")
+		}
 		if !withUnion && rng.IntN(2) == 0 { // a window over the joined rows: each stored row is joined too
 			call := []string{"sum(r.w)", "max(r.w)", "count(r.w)", "avg(r.w)"}[rng.IntN(4)]
 			fields = append(fields, fmt.Sprintf("%s OVER w0 AS jw", call))

@@ -63,6 +63,22 @@ type request struct {
 	now int64
 	env *expr.Env
 	a   *arena // the request's memory
+	// asOf: the steps run for a stored row of seq curSeq (a pipeline's
+	// candidate), not for the request row: a window over its own table
+	// leaves out that row and the later ones at its ts (SEMANTICS §2, as
+	// batch orders a partition by (ts, seq)).
+	asOf   bool
+	curSeq uint64
+}
+
+// runAsOf runs a pipeline for the stored row of seq, its windows framed as
+// of that row.
+func runAsOf(p step, r *request, seq uint64, row *types.Batch) (*types.Batch, error) {
+	asOf, curSeq := r.asOf, r.curSeq
+	r.asOf, r.curSeq = true, seq
+	out, err := p.run(r, row)
+	r.asOf, r.curSeq = asOf, curSeq
+	return out, err
 }
 
 // Compile checks that a plan can answer requests (SEMANTICS §7) and compiles it.
@@ -260,7 +276,7 @@ func (c *compiler) node(n planner.Node) (step, error) {
 func (c *compiler) pipeline(n planner.Node, what string) (step, *planner.Scan, error) {
 	scan, ok := planner.Base(n)
 	if !ok {
-		return nil, nil, planner.Errorf(planner.ErrUnsupported, "%s: a subquery with a window, GROUP BY, LIMIT or UNION in a deployment (request mode reads it by index: a table, or its projections, WHERE and LAST JOINs)", what)
+		return nil, nil, planner.Errorf(planner.ErrUnsupported, "%s: a subquery with GROUP BY, LIMIT, UNION or a join that adds rows, in a deployment (request mode reads it by index: a table, or its projections, WHERE, windows and LAST JOINs)", what)
 	}
 	save := c.main
 	c.main = nil
@@ -382,6 +398,7 @@ type source struct {
 	proj  []expr.Evaluator // the view's projection of a stored row, or nil
 	pipe  step             // the view's steps (LAST JOINs, filters) a stored row goes through, or nil
 	base  types.Schema     // the stored table's schema
+	main  bool             // the window's own table (not a UNION source)
 }
 
 type windowGroup struct {
@@ -474,7 +491,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 		// stored), then framed.
 		scan, ok := planner.Base(w.Input)
 		if !ok {
-			return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table, a projection of it or its LAST JOINs (an aggregate or another window below it)")
+			return nil, planner.Errorf(planner.ErrUnsupported, "a window over anything but the request table or a view of it (projections, windows, LAST JOINs; not an aggregate, a join that adds rows or a UNION)")
 		}
 		mainView = view{scan: scan, node: w.Input, pipe: in}
 	}
@@ -549,6 +566,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			if err := add(mainView, nUnions); err != nil {
 				return nil, err
 			}
+			wg.sources[0].main = true
 		}
 		for ui, u := range g.Unions {
 			uv, ok := peel(u)
@@ -592,6 +610,15 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			call.aggs.Put(first)
 			wg.calls = append(wg.calls, call)
+			if c.inPipe > 0 {
+				// Over a pipeline's stored rows, framed as of each:
+				// buckets hold the newest state only.
+				if _, ok := c.longSpec(a.Window); ok {
+					call.why = "a window inside a subquery, computed as of each of its rows: read as rows"
+					c.longUsed[a.Window] = true
+				}
+				continue
+			}
 			if err := c.longCall(wg, call); err != nil {
 				return nil, err
 			}
@@ -713,7 +740,7 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	// Calls over long windows first: those their buckets serve read no rows.
 	served := false
 	left := len(g.calls)
-	if len(g.longs) > 0 {
+	if len(g.longs) > 0 && !r.asOf { // buckets hold the newest state, not a stored row's
 		sc.served = slices.Grow(sc.served[:0], len(g.calls))[:len(g.calls)]
 		clear(sc.served)
 		var kb []byte
@@ -1136,7 +1163,7 @@ func (m *ljMatch) scanned(_ int64, seq uint64, row []byte) bool {
 	s := m.s
 	var vals *types.Batch
 	if s.pipe != nil {
-		if vals, m.perr = s.pipe.run(m.r, storedRow(m.r, s.dec, s.base, row)); m.perr != nil {
+		if vals, m.perr = runAsOf(s.pipe, m.r, seq, storedRow(m.r, s.dec, s.base, row)); m.perr != nil {
 			return false
 		}
 		if vals == nil {
@@ -1272,7 +1299,7 @@ func (d *Deployment) Explain() string {
 				if s.self {
 					self = "; the request row is the latest candidate"
 				}
-				fmt.Fprintf(&b, "%s  each candidate of %s through the subquery%s:\n", pad, s.name, self)
+				fmt.Fprintf(&b, "%s  each candidate of %s through the subquery (its windows framed as of the candidate)%s:\n", pad, s.name, self)
 				walk(s.pipe, depth+2, "StoredRow "+s.name)
 			}
 			walk(s.left, depth+1, leaf)

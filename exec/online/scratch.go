@@ -198,9 +198,12 @@ func (g *windowGroup) putScratch(sc *groupScratch) {
 // sc.src and tells whether the frames need older ones.
 func (sc *groupScratch) scanned(ts int64, seq uint64, row []byte) bool {
 	s := sc.src
+	if s.main && sc.r.asOf && ts == sc.cur && seq >= sc.r.curSeq {
+		return true // the current (stored) row itself, or later at its ts
+	}
 	h := histRow{ts: ts, rank: s.rank, seq: seq, src: sc.si, row: row}
 	if s.pipe != nil {
-		if h.vals, sc.perr = s.pipe.run(sc.r, storedRow(sc.r, s.dec, s.base, row)); sc.perr != nil {
+		if h.vals, sc.perr = runAsOf(s.pipe, sc.r, seq, storedRow(sc.r, s.dec, s.base, row)); sc.perr != nil {
 			return false
 		}
 		if h.vals == nil {
