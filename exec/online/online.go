@@ -409,8 +409,9 @@ type windowGroup struct {
 	plain   bool   // one source, the stored table as is (no view)
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
-	order   expr.Evaluator
-	sources []*source // the main table (unless INSTANCE_NOT_IN_WINDOW), then the union sources
+	order   expr.Evaluator   // nil: no ORDER BY
+	noOrder bool             // every row at time 0: all the key's rows, by (rank, seq)
+	sources []*source        // the main table (unless INSTANCE_NOT_IN_WINDOW), then the union sources
 	calls   []*windowCall
 	longs   []int           // the calls over long windows
 	frames  []*window.Frame // the calls' distinct frames
@@ -512,15 +513,18 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			wg.keys = append(wg.keys, ev)
 		}
-		if g.OrderBy == nil {
-			return nil, planner.Errorf(planner.ErrUnsupported, "window %s has no ORDER BY: request mode reads windows from an index, which needs the time column (ORDER BY ts)", strings.Join(g.Windows, ", "))
-		}
-		viewTS, ok := colOf(g.OrderBy)
-		if !ok {
-			return nil, planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column", strings.Join(g.Windows, ", "), g.OrderBy)
-		}
-		if wg.order, err = expr.Compile(g.OrderBy, c.env); err != nil {
-			return nil, err
+		// Without ORDER BY every row has time 0 and arrival order decides
+		// (as in batch): the window is every stored row of the key.
+		viewTS := -1
+		wg.noOrder = g.OrderBy == nil
+		if !wg.noOrder {
+			var ok bool
+			if viewTS, ok = colOf(g.OrderBy); !ok {
+				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column", strings.Join(g.Windows, ", "), g.OrderBy)
+			}
+			if wg.order, err = expr.Compile(g.OrderBy, c.env); err != nil {
+				return nil, err
+			}
 		}
 		nUnions := int16(len(g.Unions))
 		add := func(v view, rank int16) error {
@@ -539,15 +543,22 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 				}
 				keyCols = append(keyCols, bc)
 			}
-			tsCol, ok := v.baseCol(viewTS)
-			if !ok {
-				return planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column of table %s (computed, or from a LAST JOIN's right side): request mode reads the window from an index of %s",
-					strings.Join(g.Windows, ", "), g.OrderBy, t.Name, t.Name)
+			tsCol := -1 // no ORDER BY: any index of the key
+			if viewTS >= 0 {
+				var ok bool
+				if tsCol, ok = v.baseCol(viewTS); !ok {
+					return planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column of table %s (computed, or from a LAST JOIN's right side): request mode reads the window from an index of %s",
+						strings.Join(g.Windows, ", "), g.OrderBy, t.Name, t.Name)
+				}
 			}
 			idx, perm, ok := findIndex(st, keyCols, tsCol)
 			if !ok {
-				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s) and TS=%s (DEPLOY creates it)",
-					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), t.Schema[tsCol].Name)
+				ts := ""
+				if tsCol >= 0 {
+					ts = " and TS=" + t.Schema[tsCol].Name
+				}
+				return planner.Errorf(planner.ErrUnsupported, "window %s: table %s has no index with KEY=(%s)%s (DEPLOY creates it)",
+					strings.Join(g.Windows, ", "), t.Name, colNames(t.Schema, keyCols), ts)
 			}
 			src := &source{name: t.Name, table: st, index: idx, perm: perm, rank: rank, dec: st.Decoder(nil), cols: nIn, base: t.Schema, pipe: v.pipe}
 			if v.proj != nil && v.pipe == nil {
@@ -610,11 +621,14 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			call.aggs.Put(first)
 			wg.calls = append(wg.calls, call)
-			if c.inPipe > 0 {
+			if c.inPipe > 0 || wg.noOrder {
 				// Over a pipeline's stored rows, framed as of each:
 				// buckets hold the newest state only.
 				if _, ok := c.longSpec(a.Window); ok {
 					call.why = "a window inside a subquery, computed as of each of its rows: read as rows"
+					if wg.noOrder {
+						call.why = "a window without ORDER BY: read as rows"
+					}
 					c.longUsed[a.Window] = true
 				}
 				continue
@@ -726,11 +740,14 @@ func (w *windowStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 // compute reads the group's candidate rows from the store and computes each
 // call afresh over its frame, with the batch engine's frame rule.
 func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
-	tv := g.order.Eval(in, 0)
-	if tv.Null {
-		return fmt.Errorf("%w: the ORDER BY column of window %s is NULL", ErrRequest, strings.Join(g.plan.Windows, ", "))
+	var cur int64
+	if !g.noOrder {
+		tv := g.order.Eval(in, 0)
+		if tv.Null {
+			return fmt.Errorf("%w: the ORDER BY column of window %s is NULL", ErrRequest, strings.Join(g.plan.Windows, ", "))
+		}
+		cur = tv.I
 	}
-	cur := tv.I
 	sc := g.getScratch()
 	defer g.putScratch(sc)
 	sc.keyVals = sc.keyVals[:0]
@@ -781,13 +798,17 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		}
 		sc.frames = sc.some
 	}
-	sc.r, sc.cur = r, cur
+	sc.r, sc.cur, sc.noOrder = r, cur, g.noOrder
 	sc.rows = sc.rows[:0]
 	for si, s := range g.sources {
 		sc.src, sc.si = s, si
 		sc.read = sc.read[:0]
 		start := len(sc.rows)
-		err := s.table.Scan(s.index, sc.keyOf(s), cur, r.now, sc.visit)
+		maxTS := cur
+		if g.noOrder {
+			maxTS = math.MaxInt64 // every row: they all are at time 0
+		}
+		err := s.table.Scan(s.index, sc.keyOf(s), maxTS, r.now, sc.visit)
 		if err == nil {
 			err = sc.perr
 		}
@@ -799,7 +820,7 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	}
 	rows := sc.rows
 	var ts []int64
-	if len(g.sources) > 1 {
+	if len(g.sources) > 1 || g.noOrder {
 		// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
 		sortHist(rows)
 		sc.ts = sc.ts[:0]
@@ -1263,8 +1284,13 @@ func (d *Deployment) Explain() string {
 				for _, c := range g.calls {
 					calls = append(calls, c.plan.Func)
 				}
-				fmt.Fprintf(&b, "%sWindowFromIndex group %d: read newest first from %s until every frame is covered; compute %s afresh\n",
-					pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
+				if g.noOrder {
+					fmt.Fprintf(&b, "%sWindowFromIndex group %d: no ORDER BY: read every row of the key from %s, in arrival order; compute %s afresh\n",
+						pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
+				} else {
+					fmt.Fprintf(&b, "%sWindowFromIndex group %d: read newest first from %s until every frame is covered; compute %s afresh\n",
+						pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
+				}
 				for _, lw := range d.longs {
 					if lw.group == g {
 						fmt.Fprintf(&b, "%s  %s\n", pad, lw.describe())

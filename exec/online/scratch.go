@@ -125,6 +125,7 @@ func set1(c *types.Column, v types.Value, null []bool, a *arena) {
 // group, so that the candidate slices, the window's columns and the scan's
 // callback are reused from request to request.
 type groupScratch struct {
+	noOrder bool            // the group's window has no ORDER BY
 	keyVals []types.Value   // the request's partition values
 	key     []types.Value   // one source's index key
 	kb      []byte          // the encoded key of the long windows' source
@@ -198,6 +199,9 @@ func (g *windowGroup) putScratch(sc *groupScratch) {
 // sc.src and tells whether the frames need older ones.
 func (sc *groupScratch) scanned(ts int64, seq uint64, row []byte) bool {
 	s := sc.src
+	if sc.noOrder {
+		ts = 0 // every row at time 0, read whole: arrival order decides
+	}
 	if s.main && sc.r.asOf && ts == sc.cur && seq >= sc.r.curSeq {
 		return true // the current (stored) row itself, or later at its ts
 	}
@@ -212,6 +216,9 @@ func (sc *groupScratch) scanned(ts int64, seq uint64, row []byte) bool {
 	}
 	sc.rows = append(sc.rows, h)
 	sc.read = append(sc.read, ts)
+	if sc.noOrder {
+		return true // index order is not arrival order: read them all
+	}
 	for _, f := range sc.frames {
 		if !f.Enough(sc.cur, sc.read) {
 			return true
