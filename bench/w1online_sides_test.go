@@ -98,7 +98,9 @@ func featOfJSON(row []any) (w1Feat, error) {
 }
 
 // w1oHTTP: the `sundial server` binary on a free loopback port, loaded with the client's PUT in batches,
-// (DEPLOY through SQL first), then client.Request from C goroutines.
+// (DEPLOY through SQL first), then requests from C goroutines: the client
+// package checks answers, and the timed requests go through the minimal
+// load generator (-w1o.httpclient=raw, the default) or the client package.
 func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	n := d.n()
 	addr := freeAddr(b)
@@ -156,6 +158,27 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	}
 	checkAnswers(b, "http", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }
+	if *flagW1OHTTPClient == "raw" {
+		// C keep-alive connections of the minimal load generator
+		// (rawhttp_test.go), one per client goroutine.
+		conns := make(chan *rawConn, *flagW1OC)
+		for range *flagW1OC {
+			rc, err := dialRaw(addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rc.Close()
+			conns <- rc
+		}
+		path := "/dbs/" + w1oDB + "/deployments/" + w1oDeploy
+		do = func(q *w1Req) error {
+			rc := <-conns
+			defer func() { conns <- rc }()
+			return rc.requestW1(path, q)
+		}
+	} else if *flagW1OHTTPClient != "client" {
+		b.Fatalf("-w1o.httpclient %q: raw or client", *flagW1OHTTPClient)
+	}
 	if _, err := drive(reqs[:min(len(reqs), 5000)], *flagW1OC, do); err != nil {
 		b.Fatal(err)
 	}
