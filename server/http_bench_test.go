@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sundialdb/sundial/bench"
 	"io"
 	"log/slog"
 	"net"
@@ -37,20 +38,10 @@ import (
 //
 //	go test ./server -run '^$' -bench W1HTTP -benchtime 20000x -count 5
 
-const w1HTTPDDL = `CREATE DATABASE w1; USE w1;
+// w1HTTPDDL creates W1's table and deploys its feature query.
+var w1HTTPDDL = `CREATE DATABASE w1; USE w1;
 CREATE TABLE events (user_id string, ts timestamp, amount double, category string, flag int, INDEX(KEY=user_id, TS=ts));
-DEPLOY feat SELECT user_id, ts,
-  sum(amount)   OVER w1h  AS s1h,
-  count(amount) OVER w1h  AS c1h,
-  avg(amount)   OVER w1d  AS a1d,
-  max(amount)   OVER w1d  AS m1d,
-  count(amount) OVER w30d AS c30d,
-  sum(amount)   OVER w10r AS s10r
-FROM events
-WINDOW w1h  AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 1h  PRECEDING AND CURRENT ROW),
-       w1d  AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 1d  PRECEDING AND CURRENT ROW),
-       w30d AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 30d PRECEDING AND CURRENT ROW),
-       w10r AS (PARTITION BY user_id ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW);`
+DEPLOY feat ` + bench.W1Features
 
 const (
 	w1HTTPUsers   = 1000

@@ -3,6 +3,7 @@ package online_test
 import (
 	"context"
 	"fmt"
+	"github.com/sundialdb/sundial/bench"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -11,20 +12,6 @@ import (
 	"github.com/sundialdb/sundial/sql"
 	"github.com/sundialdb/sundial/types"
 )
-
-// w1LikeQuery is workload W1's feature query (shared/workloads/README.md).
-const w1LikeQuery = `SELECT user_id, ts,
-  sum(amount)   OVER w1h  AS s1h,
-  count(amount) OVER w1h  AS c1h,
-  avg(amount)   OVER w1d  AS a1d,
-  max(amount)   OVER w1d  AS m1d,
-  count(amount) OVER w30d AS c30d,
-  sum(amount)   OVER w10r AS s10r
-FROM events
-WINDOW w1h  AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 1h  PRECEDING AND CURRENT ROW),
-       w1d  AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 1d  PRECEDING AND CURRENT ROW),
-       w30d AS (PARTITION BY user_id ORDER BY ts ROWS_RANGE BETWEEN 30d PRECEDING AND CURRENT ROW),
-       w10r AS (PARTITION BY user_id ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW);`
 
 // sinkValues keeps the benchmark's answers alive.
 var sinkValues []types.Value
@@ -89,7 +76,7 @@ func BenchmarkRequestW1Like(b *testing.B) {
 			ctx := context.Background()
 			s := session.New(session.NewInstance())
 			script := "CREATE DATABASE d; USE d; CREATE TABLE events (user_id string, ts timestamp, amount double, category string, flag int, INDEX(KEY=user_id, TS=ts));" +
-				"DEPLOY w1 " + side.opts + w1LikeQuery
+				"DEPLOY w1 " + side.opts + bench.W1Features
 			for _, r := range sql.ParseScript(script) {
 				if r.Err != nil {
 					b.Fatal(r.Err)
