@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/sundialdb/sundial/jsonwire"
 )
 
 // The hot calls (Request, RequestData, Insert) encode their bodies and decode
@@ -57,7 +59,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendString(b, x), nil
+		return jsonwire.AppendString(b, x, true), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:
@@ -119,64 +121,10 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	return b
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string that reads back as encoding/json
-// would have written it: invalid UTF-8 as U+FFFD; <, >, & escaped as
-// encoding/json does by default.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 // isNumber tells whether s is a JSON number.
 func isNumber(s string) bool {
 	d := decoder{s: s}
-	end, ok := d.number(0)
+	end, ok := jsonwire.ScanNumber(d.s, 0)
 	return ok && end == len(s)
 }
 
@@ -208,7 +156,7 @@ func (d *decoder) features() (code int, msg string, schema []Column, rows [][]an
 				return i, false
 			}
 			seenCode = true
-			end, ok := d.number(i)
+			end, ok := jsonwire.ScanNumber(d.s, i)
 			if !ok {
 				return end, false
 			}
@@ -422,7 +370,7 @@ func (d *decoder) scalar(i int) (int, any, bool) {
 		end, v, ok := d.str(i)
 		return end, v, ok
 	case c == '-' || '0' <= c && c <= '9':
-		end, ok := d.number(i)
+		end, ok := jsonwire.ScanNumber(d.s, i)
 		return end, json.Number(s[i:end]), ok
 	case c == 't':
 		end, ok := d.literal(i, "true")
@@ -466,43 +414,6 @@ func (d *decoder) str(i int) (int, string, bool) {
 		}
 	}
 	return len(s), "", false
-}
-
-// number checks the number at s[i] and returns the index after it.
-func (d *decoder) number(i int) (int, bool) {
-	s := d.s
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && '1' <= s[i] && s[i] <= '9':
-		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-		}
-	default:
-		return i, false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return i, false
-		}
-		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return i, false
-		}
-		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-		}
-	}
-	return i, true
 }
 
 func (d *decoder) literal(i int, lit string) (int, bool) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sundialdb/sundial/exec/online"
+	"github.com/sundialdb/sundial/jsonwire"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/sql"
@@ -184,7 +185,7 @@ func TestAppendValue(t *testing.T) {
 	// Strings read back as written, each invalid UTF-8 byte as U+FFFD.
 	for _, s := range []string{"", "plain", "\x00\x1f\x7f", "<&>", "\u2029", "\xc3", "a\xed\xa0\x80b", "😀"} {
 		var back string
-		if err := json.Unmarshal(appendString(nil, s), &back); err != nil || back != strings.Map(func(r rune) rune { return r }, s) {
+		if err := json.Unmarshal(jsonwire.AppendString(nil, s, false), &back); err != nil || back != strings.Map(func(r rune) rune { return r }, s) {
 			t.Errorf("%q: read back %q, %v", s, back, err)
 		}
 	}

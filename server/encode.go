@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/sundialdb/sundial/jsonwire"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -45,7 +45,7 @@ func appendValue(b []byte, v types.Value) []byte {
 	case types.Double:
 		return appendFloat(b, v.F, 64)
 	case types.String:
-		return appendString(b, v.S)
+		return jsonwire.AppendString(b, v.S, false)
 	case types.Date:
 		b = append(b, '"')
 		b = time.Unix(v.I*86400, 0).UTC().AppendFormat(b, "2006-01-02")
@@ -69,59 +69,6 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 		}
 	}
 	return strconv.AppendFloat(b, f, format, -1, bits)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string: quotes, backslashes and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
-// escaped (as encoding/json does); no HTML escaping.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // OpenMLDB's names of the types, in the three places its APIServer writes them.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sundialdb/sundial/jsonwire"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/sql"
@@ -24,7 +25,7 @@ func appendErrorBody(b []byte, code int, msg string) []byte {
 	b = append(b, `{"code":`...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, `,"msg":`...)
-	b = appendString(b, msg)
+	b = jsonwire.AppendString(b, msg, false)
 	return append(b, '}')
 }
 
@@ -381,7 +382,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Se
 				b = append(b, ',')
 			}
 			b = append(b, `{"name":`...)
-			b = appendString(b, f.Name)
+			b = jsonwire.AppendString(b, f.Name, false)
 			b = append(b, `,"type":"`...)
 			b = append(b, deploymentTypeName(f.Kind)...)
 			b = append(b, `"}`...)
@@ -399,7 +400,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Se
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, schema[i].Name)
+				b = jsonwire.AppendString(b, schema[i].Name, false)
 				b = append(b, ':')
 				b = appendValue(b, v)
 			}
@@ -535,7 +536,7 @@ func (s *Server) runSQL(w http.ResponseWriter, r *http.Request) {
 	if res != nil && res.Msg != "" {
 		msg = res.Msg
 	}
-	b = appendString(b, msg)
+	b = jsonwire.AppendString(b, msg, false)
 	if res != nil && res.Rows != nil {
 		b = appendResult(append(b, `,"data":`...), res)
 	}
@@ -608,7 +609,7 @@ func appendResult(b []byte, res *session.Result) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, f.Name)
+		b = jsonwire.AppendString(b, f.Name, false)
 	}
 	b = append(b, `],"data":[`...)
 	rows := res.Rows

@@ -1,5 +1,7 @@
 package server
 
+import "github.com/sundialdb/sundial/jsonwire"
+
 // Helpers that walk JSON text already validated (by scanTopObject below, or
 // by encoding/json for a json.RawMessage filled by json.Unmarshal, which
 // checks the whole document first): they find the extent of values, elements
@@ -323,7 +325,7 @@ func scanValue(b []byte, i, depth int) (int, bool) {
 			}
 		}
 	case c == '-' || '0' <= c && c <= '9':
-		return scanNumber(b, i)
+		return jsonwire.ScanNumber(b, i)
 	case c == 't':
 		return scanLiteral(b, i, "true")
 	case c == 'f':
@@ -372,41 +374,4 @@ func scanString(b []byte, i int) (int, bool) {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// scanNumber checks the number that starts at b[i]:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func scanNumber(b []byte, i int) (int, bool) {
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
-		}
-	default:
-		return i, false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return i, false
-		}
-		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return i, false
-		}
-		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
-		}
-	}
-	return i, true
 }
