@@ -20,6 +20,7 @@ type metrics struct {
 	reg *prometheus.Registry
 
 	httpRequests *prometheus.CounterVec   // route, code
+	fast         prometheus.Counter       // feature requests read on the fast path (fastpath.go)
 	httpDuration *prometheus.HistogramVec // route
 
 	depRequests *prometheus.CounterVec   // db, deployment
@@ -109,7 +110,11 @@ func newMetrics(inst *session.Instance) *metrics {
 		Name: "sundial_rows_inserted_total",
 		Help: "Rows inserted through PUT /dbs/{db}/tables/{table}.",
 	}, []string{"db", "table"})
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.depRequests, m.depErrors, m.depRows, m.depDuration, m.inserted,
+	m.fast = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sundial_http_fast_requests_total",
+		Help: "Feature requests read and answered on the connection without net/http (the rest are handed to it).",
+	})
+	m.reg.MustRegister(m.fast, m.httpRequests, m.httpDuration, m.depRequests, m.depErrors, m.depRows, m.depDuration, m.inserted,
 		&storeCollector{inst: inst},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -401,26 +401,36 @@ func (rl *releaser) stop() {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	// Connections are read by the fast path (fastpath.go) first; net/http
+	// serves those it hands over.
+	hl := &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
+	fs := &fastServer{s: s, handoff: hl, conns: map[*fastConn]struct{}{}}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve(hl) }()
+	go func() { errc <- fs.accept(ln) }()
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := hs.Shutdown(sctx)
-	if err != nil {
+	fs.closing.Store(true)
+	ln.Close()
+	fs.shutdown(sctx.Done())
+	if serr := hs.Shutdown(sctx); serr != nil {
 		hs.Close()
-		err = fmt.Errorf("shutdown: %w", err)
+		if err == nil {
+			err = fmt.Errorf("shutdown: %w", serr)
+		}
 	}
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	hl.Close()
+	if err != nil && (errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed)) {
+		err = nil
 	}
 	return err
 }

@@ -1,0 +1,410 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The fast path: Serve reads each connection's requests itself while they
+// are plain feature requests — POST /dbs/{db}/deployments/{name}, HTTP/1.1,
+// a Host, a Content-Length within the body limit, no Transfer-Encoding,
+// Expect or Upgrade — and answers them with serveDeployment, the handler
+// net/http would call, without net/http's per-request machinery (header
+// maps, a background reader goroutine, response buffering): on two cores
+// that machinery cost as much CPU as computing the features. The first
+// request that is anything else hands the connection, with the bytes read
+// ahead, to the net/http server for the rest of its life, so every other
+// route, every error and every protocol detail is net/http's.
+
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	fastHeadMax       = 4 << 10 // a larger request head goes to net/http
+)
+
+// handoffListener gives net/http the connections the fast path hands over.
+type handoffListener struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+// give hands a connection to net/http; false once it no longer accepts.
+func (l *handoffListener) give(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// handedConn is a connection given to net/http with what was read ahead.
+type handedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// fastServer tracks the connections the fast path is serving.
+type fastServer struct {
+	s       *Server
+	handoff *handoffListener
+	mu      sync.Mutex
+	conns   map[*fastConn]struct{}
+	closing atomic.Bool
+	wg      sync.WaitGroup
+}
+
+// accept serves ln until it is closed.
+func (fs *fastServer) accept(ln net.Listener) error {
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if fs.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// As net/http does: back off on temporary errors (too many files).
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				fs.s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		fc := &fastConn{fs: fs, c: c, br: bufio.NewReaderSize(c, fastHeadMax)}
+		fs.mu.Lock()
+		if fs.closing.Load() {
+			fs.mu.Unlock()
+			c.Close()
+			continue
+		}
+		fs.conns[fc] = struct{}{}
+		fs.wg.Add(1)
+		fs.mu.Unlock()
+		go fc.serve()
+	}
+}
+
+// shutdown stops the fast connections: idle ones now, busy ones after
+// their request, waiting until done is closed at the most.
+func (fs *fastServer) shutdown(done <-chan struct{}) {
+	fs.closing.Store(true)
+	fs.mu.Lock()
+	for fc := range fs.conns {
+		if fc.idle.Load() {
+			fc.c.SetReadDeadline(time.Now()) // wakes its read: it closes
+		}
+	}
+	fs.mu.Unlock()
+	finished := make(chan struct{})
+	go func() { fs.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-done:
+		fs.mu.Lock()
+		for fc := range fs.conns {
+			fc.c.Close()
+		}
+		fs.mu.Unlock()
+	}
+}
+
+// fastConn is one connection read by the fast path.
+type fastConn struct {
+	fs   *fastServer
+	c    net.Conn
+	br   *bufio.Reader
+	idle atomic.Bool // waiting for a request
+
+	req    http.Request
+	url    url.URL
+	hdr    http.Header // the request's headers as the handler sees them: none
+	path   string      // the last request's path, reused while it repeats
+	remote string
+	body   bodyReader
+	w      fastWriter
+	out    []byte
+	buf    []byte // a body larger than what is buffered
+}
+
+// serve answers the connection's feature requests until it closes, fails,
+// or sends something else, which hands it to net/http.
+func (fc *fastConn) serve() {
+	fs := fc.fs
+	handed := false
+	defer func() {
+		if p := recover(); p != nil {
+			fs.s.log.Error("panic serving a connection", "remote", fc.c.RemoteAddr().String(), "panic", p)
+		}
+		fs.mu.Lock()
+		delete(fs.conns, fc)
+		fs.mu.Unlock()
+		if !handed {
+			fc.c.Close()
+		}
+		fs.wg.Done()
+	}()
+	fc.remote = fc.c.RemoteAddr().String()
+	fc.w.h = http.Header{}
+	fc.hdr = http.Header{}
+	for !fs.closing.Load() {
+		fc.idle.Store(true)
+		fc.c.SetReadDeadline(time.Now().Add(idleTimeout))
+		_, err := fc.br.Peek(1)
+		fc.idle.Store(false)
+		if err != nil || fs.closing.Load() {
+			return
+		}
+		fc.c.SetReadDeadline(time.Now().Add(readHeaderTimeout))
+		ok, closeAfter, err := fc.one()
+		if err != nil {
+			return
+		}
+		if !ok {
+			fc.c.SetReadDeadline(time.Time{})
+			handed = fs.handoff.give(&handedConn{Conn: fc.c, r: fc.br})
+			return
+		}
+		if closeAfter {
+			return
+		}
+	}
+}
+
+// one reads a request head; if it is a plain feature request it answers it
+// (ok), else it leaves the bytes unread for net/http.
+func (fc *fastConn) one() (ok, closeAfter bool, err error) {
+	head, n, err := fc.peekHead()
+	if err != nil || head == nil {
+		return false, false, err
+	}
+	target, length, closeAfter, fast := fc.parseHead(head)
+	if !fast {
+		return false, false, nil
+	}
+	if string(target) != fc.path {
+		fc.path = string(target)
+	}
+	fc.url = url.URL{Path: fc.path}
+	fc.req = http.Request{Method: http.MethodPost, URL: &fc.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: fc.hdr, ContentLength: int64(length), Host: "", RemoteAddr: fc.remote, RequestURI: fc.path}
+	db, name, isDep := deploymentPath(&fc.req)
+	if !isDep {
+		return false, false, nil
+	}
+	fc.br.Discard(n)
+	// The body: in the read buffer when it fits, else read into fc.buf.
+	var body []byte
+	if length <= fc.br.Size() {
+		if body, err = fc.br.Peek(length); err != nil {
+			return false, false, err
+		}
+	} else {
+		if cap(fc.buf) < length {
+			fc.buf = make([]byte, length)
+		}
+		body = fc.buf[:length]
+		if _, err := io.ReadFull(fc.br, body); err != nil {
+			return false, false, err
+		}
+	}
+	fc.body.Reset(body)
+	fc.req.Body = &fc.body
+	fc.w.reset()
+	fc.fs.s.m.fast.Inc()
+	fc.fs.s.serveDeployment(&fc.w, &fc.req, db, name)
+	if length <= fc.br.Size() {
+		fc.br.Discard(length)
+	}
+	fc.out = fc.w.appendResponse(fc.out[:0], closeAfter)
+	if _, err := fc.c.Write(fc.out); err != nil {
+		return false, false, err
+	}
+	return true, closeAfter, nil
+}
+
+// peekHead returns the request head (through the blank line) without
+// consuming it, and its length; nil when it does not fit the buffer.
+func (fc *fastConn) peekHead() ([]byte, int, error) {
+	for {
+		b, _ := fc.br.Peek(fc.br.Buffered())
+		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+			return b[:i+4], i + 4, nil
+		}
+		if fc.br.Buffered() >= fc.br.Size() {
+			return nil, 0, nil // too long for the fast path
+		}
+		if _, err := fc.br.Peek(fc.br.Buffered() + 1); err != nil {
+			if fc.br.Buffered() > 0 && errors.Is(err, bufio.ErrBufferFull) {
+				return nil, 0, nil
+			}
+			return nil, 0, err
+		}
+	}
+}
+
+// parseHead checks that a head is a plain POST with a Content-Length that
+// the fast path answers, and returns its target, body length and whether
+// the client asked to close.
+func (fc *fastConn) parseHead(head []byte) (target []byte, length int, closeAfter, ok bool) {
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	method, line, ok1 := bytes.Cut(line, []byte(" "))
+	target, proto, ok2 := bytes.Cut(line, []byte(" "))
+	if !ok1 || !ok2 || string(method) != http.MethodPost || string(proto) != "HTTP/1.1" ||
+		len(target) == 0 || target[0] != '/' || bytes.ContainsAny(target, "%?#") {
+		return nil, 0, false, false
+	}
+	length, host := -1, false
+	for len(rest) > 2 {
+		var h []byte
+		h, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		k, v, found := bytes.Cut(h, []byte(":"))
+		if !found || len(k) == 0 || k[len(k)-1] == ' ' || k[len(k)-1] == '\t' {
+			return nil, 0, false, false // malformed: net/http answers it
+		}
+		v = bytes.TrimSpace(v)
+		switch {
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			n, err := strconv.Atoi(string(v))
+			if length >= 0 || err != nil || n < 0 || int64(n) > fc.fs.s.cfg.MaxBody {
+				return nil, 0, false, false
+			}
+			length = n
+		case bytes.EqualFold(k, []byte("Host")):
+			host = true
+		case bytes.EqualFold(k, []byte("Connection")):
+			switch {
+			case bytes.EqualFold(v, []byte("close")):
+				closeAfter = true
+			case len(v) > 0 && !bytes.EqualFold(v, []byte("keep-alive")):
+				return nil, 0, false, false
+			}
+		case bytes.EqualFold(k, []byte("Transfer-Encoding")), bytes.EqualFold(k, []byte("Expect")),
+			bytes.EqualFold(k, []byte("Upgrade")), bytes.EqualFold(k, []byte("Trailer")):
+			return nil, 0, false, false
+		}
+	}
+	if length < 0 || !host {
+		return nil, 0, false, false
+	}
+	return target, length, closeAfter, true
+}
+
+// bodyReader is a request body over bytes already read.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+// fastWriter collects what the handler writes.
+type fastWriter struct {
+	h      http.Header
+	status int
+	body   []byte
+}
+
+func (w *fastWriter) Header() http.Header { return w.h }
+
+func (w *fastWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *fastWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+
+func (w *fastWriter) reset() {
+	clear(w.h)
+	w.status = 0
+	w.body = w.body[:0]
+}
+
+// appendResponse appends the HTTP/1.1 response: status line, the handler's
+// headers, Content-Length and Date, and the body.
+func (w *fastWriter) appendResponse(b []byte, closeAfter bool) []byte {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(status)...)
+	b = append(b, "\r\n"...)
+	for k, vs := range w.h {
+		if k == "Content-Length" || k == "Date" || k == "Connection" {
+			continue
+		}
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	b = append(b, "Content-Length: "...)
+	b = strconv.AppendInt(b, int64(len(w.body)), 10)
+	b = append(b, "\r\nDate: "...)
+	b = appendDate(b)
+	if closeAfter {
+		b = append(b, "\r\nConnection: close"...)
+	}
+	b = append(b, "\r\n\r\n"...)
+	return append(b, w.body...)
+}
+
+// The Date header, formatted once a second.
+var dateCache struct {
+	mu   sync.Mutex
+	sec  int64
+	text []byte
+}
+
+func appendDate(b []byte) []byte {
+	now := time.Now()
+	dateCache.mu.Lock()
+	if s := now.Unix(); s != dateCache.sec || dateCache.text == nil {
+		dateCache.sec = s
+		dateCache.text = now.UTC().AppendFormat(dateCache.text[:0], http.TimeFormat)
+	}
+	b = append(b, dateCache.text...)
+	dateCache.mu.Unlock()
+	return b
+}
