@@ -239,7 +239,12 @@ func (r driveResult) us(q float64) float64 { return float64(r.hist.ValueAtQuanti
 func (r driveResult) qps() float64         { return float64(r.n) / r.wall.Seconds() }
 
 // drive sends reqs from c concurrent clients (each takes the next request when done), recording every latency.
+// The load generator does not collect garbage while it drives: the test process holds the
+// whole data set, and a collection of it would stall the clients and count against the side
+// measured. (In-process, the side is this process: its request path allocates one slice.)
 func drive(reqs []w1Req, c int, do func(q *w1Req) error) (driveResult, error) {
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	var next atomic.Int64
 	hists := make([]*hdrhistogram.Histogram, c)
 	slow := make([][]slowReq, c)
