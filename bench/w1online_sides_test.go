@@ -32,7 +32,15 @@ type child struct {
 }
 
 func startChild(b *testing.B, name string, args ...string) *child {
+	return startChildEnv(b, nil, name, args...)
+}
+
+// startChildEnv is startChild with more environment variables.
+func startChildEnv(b *testing.B, env []string, name string, args ...string) *child {
 	cmd := exec.Command(name, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -110,7 +118,11 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		mode = []string{"--in-memory"} // like redis-server --save '' --appendonly no
 	}
 	if *flagW1OHTTPProfile == "" {
-		srv = startChild(b, buildSundial(b), append([]string{"server", "--addr", addr, "--data", b.TempDir(), "--max-body", "256MiB"}, mode...)...)
+		var env []string
+		if *flagW1OServerProcs > 0 {
+			env = []string{fmt.Sprintf("GOMAXPROCS=%d", *flagW1OServerProcs)}
+		}
+		srv = startChildEnv(b, env, buildSundial(b), append([]string{"server", "--addr", addr, "--data", b.TempDir(), "--max-body", "256MiB"}, mode...)...)
 	} else {
 		args := []string{"--addr", addr, "--data", b.TempDir(), "--cpuprofile", fmt.Sprintf("%s-server-%d.pprof", *flagW1OHTTPProfile, n)}
 		if *flagW1ODurable {
@@ -193,6 +205,7 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 			b.Fatal(err)
 		}
 	}
+	before := serverBuckets(ctx, "http://"+addr)
 	b.ResetTimer()
 	var res driveResult
 	var err error
@@ -202,6 +215,7 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 	}
 	b.StopTimer()
+	logServerLatency(b, before, serverBuckets(ctx, "http://"+addr))
 	if *flagW1OHTTPProfile != "" {
 		pprof.StopCPUProfile()
 		srv.cmd.Process.Signal(syscall.SIGUSR2)
@@ -268,6 +282,49 @@ func serverMetric(ctx context.Context, base, name string) int64 {
 		}
 	}
 	return int64(total)
+}
+
+// serverBuckets reads the server's cumulative histogram of feature request
+// times (sundial_deployment_request_duration_seconds): upper bound → count.
+func serverBuckets(ctx context.Context, base string) map[float64]float64 {
+	resp, err := httpGet(ctx, base+"/metrics")
+	if err != nil {
+		return nil
+	}
+	out := map[float64]float64{}
+	const name = "sundial_deployment_request_duration_seconds_bucket{"
+	for _, line := range strings.Split(resp, "\n") {
+		if !strings.HasPrefix(line, name) {
+			continue
+		}
+		_, le, ok := strings.Cut(line, `le="`)
+		if !ok {
+			continue
+		}
+		le, rest, _ := strings.Cut(le, `"`)
+		bound, err1 := strconv.ParseFloat(le, 64)
+		f := strings.Fields(rest)
+		n, err2 := strconv.ParseFloat(f[len(f)-1], 64)
+		if err1 == nil && err2 == nil {
+			out[bound] += n
+		}
+	}
+	return out
+}
+
+// logServerLatency logs what the server measured of the timed requests (from
+// the body read to the response written), beside what the clients measured:
+// the share answered within each bucket bound up to 10 ms.
+func logServerLatency(b *testing.B, before, after map[float64]float64) {
+	total := after[math.Inf(1)] - before[math.Inf(1)]
+	if total <= 0 {
+		return
+	}
+	var parts []string
+	for _, le := range []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01} {
+		parts = append(parts, fmt.Sprintf("≤%gms %.2f%%", le*1e3, 100*(after[le]-before[le])/total))
+	}
+	b.Logf("http: the server's own time per request (its histogram, %0.f requests): %s", total, strings.Join(parts, ", "))
 }
 
 // Redis: one sorted set per user, score = ts, member = 8 bytes: seq (uint32, big-endian, so that
