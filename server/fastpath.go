@@ -92,15 +92,12 @@ func (fs *fastServer) accept(ln net.Listener) error {
 			if fs.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// As net/http does: back off on temporary errors (too many files).
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				fs.s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
-				time.Sleep(delay)
-				continue
-			}
-			return err
+			// As net/http does for temporary errors (too many open
+			// files): log, back off, try again.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			fs.s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+			time.Sleep(delay)
+			continue
 		}
 		delay = 0
 		fc := &fastConn{fs: fs, c: c, br: bufio.NewReaderSize(c, fastHeadMax)}
