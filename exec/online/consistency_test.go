@@ -19,7 +19,7 @@ import (
 	"github.com/sundialdb/sundial/types"
 )
 
-var consistencyQueries = flag.Int("online.queries", 120, "random queries for TestBatchEqualsOnlineReplay")
+var consistencyQueries = flag.Int("online.queries", 300, "random queries for TestBatchEqualsOnlineReplay")
 
 // memTables keeps a storage.Table per catalog table.
 type memTables struct{ m map[string]storage.Table }
