@@ -27,49 +27,50 @@ func Base(n Node) (*Scan, bool) {
 // carries unchanged. ok is false when the column is computed (an expression,
 // a window aggregate), comes from the right side of a LAST JOIN, or n is not a
 // spine over a table.
-func BaseColumn(n Node, i int) (*Scan, int, bool) {
+func BaseColumn(n Node, i int) (int, bool) {
 	for {
 		switch x := n.(type) {
 		case *Scan:
-			return x, i, i >= 0 && i < len(x.Table.Schema)
+			return i, i >= 0 && i < len(x.Table.Schema)
 		case *Project:
 			if i < 0 || i >= len(x.Exprs) {
-				return nil, 0, false
+				return 0, false
 			}
 			c, ok := x.Exprs[i].(*ColRef)
 			if !ok {
-				return nil, 0, false
+				return 0, false
 			}
 			n, i = x.Input, c.Index
 		case *Filter:
 			n = x.Input
 		case *LastJoin:
 			if i >= len(x.Left.Schema()) {
-				return nil, 0, false
+				return 0, false
 			}
 			n = x.Left
 		case *Window:
 			if i >= len(x.Input.Schema()) {
-				return nil, 0, false
+				return 0, false
 			}
 			n = x.Input
 		default:
-			return nil, 0, false
+			return 0, false
 		}
 	}
 }
 
-// BaseExpr maps a bare column reference over n's schema to the base table's
-// column (see BaseColumn); any other expression does not map.
-func BaseExpr(n Node, e Expr) (*Scan, *ColRef, bool) {
+// BaseExpr maps a bare column reference over n's schema to the column of
+// Base(n)'s table (see BaseColumn); any other expression does not map.
+func BaseExpr(n Node, e Expr) (*ColRef, bool) {
 	c, ok := e.(*ColRef)
 	if !ok {
-		return nil, nil, false
+		return nil, false
 	}
-	s, i, ok := BaseColumn(n, c.Index)
+	i, ok := BaseColumn(n, c.Index)
 	if !ok {
-		return nil, nil, false
+		return nil, false
 	}
+	s, _ := Base(n)
 	f := s.Table.Schema[i]
-	return s, &ColRef{Index: i, Name: f.Name, T: f.Kind}, true
+	return &ColRef{Index: i, Name: f.Name, T: f.Kind}, true
 }

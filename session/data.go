@@ -692,6 +692,8 @@ func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
 		}
 	}
 	inst := s.inst
+	inst.rowsMu.RLock() // a DELETE maps the positions of these rows
+	defer inst.rowsMu.RUnlock()
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	d := inst.tableData(t)

@@ -47,32 +47,44 @@ func (s *Session) deleteRows(ctx context.Context, st *sql.Delete) (*Result, erro
 		return nil, planner.Errorf(planner.ErrUnsupported, "DELETE FROM %s: the table reads files bound by LOAD DATA in offline mode, whose rows cannot be deleted", t.Name)
 	}
 	old, hasStore := inst.stores[k]
+	// Positions among the store's rows that batch data keeps (hidden, each
+	// memPart's after): each moves to the new seq of the last row kept at or
+	// before it.
+	var marks []*uint64
+	if d != nil {
+		marks = append(marks, &d.hidden)
+		for i := range d.mem {
+			marks = append(marks, &d.mem[i].after)
+		}
+	}
 	inst.mu.Unlock()
 
 	deleted := 0
 	var fresh storage.Table
-	newSeq := map[uint64]uint64{0: 0} // old seq → new seq of the last kept row at or before it
+	moved := make([]uint64, len(marks))
+	set := make([]bool, len(marks))
 	if hasStore {
-		fresh, err = storage.NewMemTable(t.Schema, old.Indexes())
-		if err != nil {
+		if fresh, err = storage.NewMemTable(t.Schema, old.Indexes()); err != nil {
 			return nil, fmt.Errorf("DELETE FROM %s: %w", t.Name, err)
 		}
 		dec := old.Decoder(nil)
 		row := make([]types.Value, len(t.Schema))
-		var kept uint64
+		var kept uint64 // the new seq of the last row kept so far
 		var perr error
 		err = old.Rows(1, old.LastSeq(), func(seq uint64, raw []byte) bool {
+			for i, m := range marks {
+				if !set[i] && *m < seq { // rows come in seq order: the first row past the mark
+					moved[i], set[i] = kept, true
+				}
+			}
 			for i := range row {
 				row[i] = dec.Value(raw, i)
 			}
 			if match(row) {
 				deleted++
-			} else {
-				if kept, perr = fresh.Put(row); perr != nil {
-					return false
-				}
+			} else if kept, perr = fresh.Put(row); perr != nil {
+				return false
 			}
-			newSeq[seq] = kept
 			return true
 		})
 		if err == nil {
@@ -82,26 +94,21 @@ func (s *Session) deleteRows(ctx context.Context, st *sql.Delete) (*Result, erro
 			fresh.Close()
 			return nil, fmt.Errorf("DELETE FROM %s: %w", t.Name, err)
 		}
-	}
-	// seqAt maps a position among the old store's rows (hidden, a memPart's
-	// after) onto the new store's.
-	seqAt := func(old uint64) uint64 {
-		for s := old; s > 0; s-- {
-			if n, ok := newSeq[s]; ok {
-				return n
+		for i := range marks {
+			if !set[i] { // at or past the last row
+				moved[i] = kept
 			}
 		}
-		return 0
 	}
 
 	inst.mu.Lock()
+	for i, m := range marks {
+		*m = moved[i]
+	}
 	if d != nil {
-		d.hidden = seqAt(d.hidden)
 		for i := range d.mem {
-			p := &d.mem[i]
-			p.after = seqAt(p.after)
-			rows, n := filterBatch(p.rows, match)
-			p.rows = rows
+			rows, n := filterBatch(d.mem[i].rows, match)
+			d.mem[i].rows = rows
 			deleted += n
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sundialdb/sundial/sql"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -91,5 +92,40 @@ func TestDeleteWhileInserting(t *testing.T) {
 	res := runSQL(t, s, "SELECT k, count(*) AS n FROM t GROUP BY k")
 	if res.Rows.Len() != 1 || res.Rows.Cols[0].Value(0).S != "keep" || res.Rows.Cols[1].Value(0).I != n {
 		t.Fatalf("got %d groups, first %v %v; want only keep with %d rows", res.Rows.Len(), res.Rows.Cols[0].Value(0), res.Rows.Cols[1].Value(0), n)
+	}
+}
+
+// TestDeleteKeepsBatchOrder: batch data interleaves stored rows with rows
+// given to AppendRows; a DELETE keeps the interleaving of what remains.
+func TestDeleteKeepsBatchOrder(t *testing.T) {
+	s := New(NewInstance())
+	s.Mode = "online"
+	runSQL(t, s, `CREATE DATABASE d; USE d; CREATE TABLE t (id int, k string, ts timestamp, INDEX(KEY=k, TS=ts));
+INSERT INTO t VALUES (1, 'a', 1000), (2, 'b', 2000);`)
+	tn := sql.TableName{Name: "t"}
+	tb, err := s.Table(tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &types.Batch{Schema: tb.Schema}
+	for _, f := range tb.Schema {
+		b.Cols = append(b.Cols, types.NewColumn(f.Kind, 2))
+	}
+	for _, r := range [][]types.Value{{types.Int32Value(3), types.StringValue("c"), types.TimestampValue(3000)}, {types.Int32Value(4), types.StringValue("b"), types.TimestampValue(4000)}} {
+		for i, v := range r {
+			b.Cols[i].Append(v)
+		}
+	}
+	if err := s.AppendRows(tn, b); err != nil {
+		t.Fatal(err)
+	}
+	runSQL(t, s, `INSERT INTO t VALUES (5, 'b', 5000), (6, 'a', 6000); DELETE FROM t WHERE k = 'b';`)
+	res := runSQL(t, s, "SELECT id FROM t")
+	var got []int64
+	for r := 0; r < res.Rows.Len(); r++ {
+		got = append(got, res.Rows.Cols[0].Value(r).I)
+	}
+	if fmt.Sprint(got) != "[1 3 6]" {
+		t.Fatalf("after DELETE: %v, want [1 3 6]", got)
 	}
 }

@@ -254,16 +254,16 @@ func throughView(src planner.Node, keys []planner.Expr, ts planner.Expr) (*plann
 	}
 	var out []planner.Expr
 	for _, k := range keys {
-		s, b, ok := planner.BaseExpr(src, k)
-		if !ok || s != base {
+		b, ok := planner.BaseExpr(src, k)
+		if !ok {
 			return nil, nil, nil, false
 		}
 		out = append(out, b)
 	}
 	var bts planner.Expr
 	if ts != nil {
-		s, b, ok := planner.BaseExpr(src, ts)
-		if !ok || s != base {
+		b, ok := planner.BaseExpr(src, ts)
+		if !ok {
 			return nil, nil, nil, false
 		}
 		bts = b

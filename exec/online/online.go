@@ -468,8 +468,7 @@ func peel(n planner.Node) (view, bool) {
 // baseCol maps a column of the view to the table's column it reads unchanged.
 func (v view) baseCol(i int) (int, bool) {
 	if v.pipe != nil {
-		s, bc, ok := planner.BaseColumn(v.node, i)
-		return bc, ok && s == v.scan
+		return planner.BaseColumn(v.node, i)
 	}
 	if v.proj == nil {
 		return i, true
@@ -1053,9 +1052,7 @@ func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
 	for _, k := range j.RightKeys {
 		col, ok := colOf(k)
 		if ok && pipe != nil {
-			var s *planner.Scan
-			s, col, ok = planner.BaseColumn(j.Right, col)
-			ok = ok && s == scan
+			col, ok = planner.BaseColumn(j.Right, col)
 		}
 		if !ok {
 			return nil, planner.Errorf(planner.ErrUnsupported, "LAST JOIN %s: the join key %s is not a column of table %s (an index looks it up)", scan.Table.Name, k, scan.Table.Name)
@@ -1072,7 +1069,7 @@ func (c *compiler) lastJoin(j *planner.LastJoin) (step, error) {
 		if col, ok := colOf(j.OrderBy); ok {
 			if pipe == nil {
 				tsCol = col
-			} else if s, bc, ok := planner.BaseColumn(j.Right, col); ok && s == scan {
+			} else if bc, ok := planner.BaseColumn(j.Right, col); ok {
 				tsCol = bc
 			}
 		}
