@@ -107,12 +107,12 @@ func (a arenaList) evict(tt ttl, rows *rowStore) int {
 		for i := int64(0); i < tt.n; i++ {
 			it.Next()
 		}
-		pick(it.TS(), it.Seq())
+		pick(it.Row())
 		byCount = true
 	}
 	if tt.abs {
 		if it := l.SeekTS(tt.cut); it.Valid() {
-			pick(it.TS(), it.Seq())
+			pick(it.Row())
 			byTime = true
 		}
 	}

@@ -121,15 +121,6 @@ func record(c *chunk, e uint64) []byte {
 	return c.buf[off : off+n : off+n]
 }
 
-// recordSize returns the bytes of the record e points to in c.
-func recordSize(c *chunk, e uint64) int {
-	if n := entryLen(e); n != longRow {
-		return n
-	}
-	l, w := binary.Uvarint(c.buf[entryOff(e):])
-	return w + int(l)
-}
-
 // recordLen returns the bytes of the record of a row of rowLen bytes.
 func recordLen(rowLen int) int {
 	if rowLen < longRow {
@@ -421,7 +412,7 @@ func (s *rowStore) release(seq uint64) {
 	w.Store(0)
 	s.rows.Add(-1)
 	if c != nil {
-		if c.live.Add(-int64(recordSize(c, e))) == 0 {
+		if c.live.Add(-int64(recordLen(len(record(c, e))))) == 0 {
 			s.deadChunks = append(s.deadChunks, c.id)
 		}
 	}
@@ -565,7 +556,7 @@ func (s *rowStore) sparsify() {
 
 // each calls fn for every live row in seq order. Writers excluded by the caller.
 func (s *rowStore) each(fn func(seq uint64, row []byte)) {
-	pd := s.pages.Load()
+	pd, cd := s.pages.Load(), s.chunks.Load()
 	for i := 0; i < pd.n; i++ {
 		p := pd.slots[i].Load()
 		if p == nil {
@@ -577,12 +568,12 @@ func (s *rowStore) each(fn func(seq uint64, row []byte)) {
 			if p.offs != nil {
 				off = uint64(p.offs[j])
 			}
-			if entryRefs(p.e[j].Load()) == 0 {
+			e := p.e[j].Load()
+			if entryRefs(e) == 0 {
 				continue
 			}
-			seq := pn<<pageShift | off
-			if row := s.get(seq); row != nil {
-				fn(seq, row)
+			if c := cd.get(uint64(entryChunk(e))); c != nil {
+				fn(pn<<pageShift|off, record(c, e))
 			}
 		}
 	}
