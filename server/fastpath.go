@@ -179,6 +179,9 @@ func (fc *fastConn) serve() {
 	for !fs.closing.Load() {
 		fc.idle.Store(true)
 		fc.c.SetReadDeadline(time.Now().Add(idleTimeout))
+		if fs.closing.Load() { // shutdown may have looked before idle was set
+			return
+		}
 		_, err := fc.br.Peek(1)
 		fc.idle.Store(false)
 		if err != nil || fs.closing.Load() {
@@ -222,6 +225,8 @@ func (fc *fastConn) one() (ok, closeAfter bool, err error) {
 		return false, false, nil
 	}
 	fc.br.Discard(n)
+	fc.c.SetReadDeadline(time.Time{}) // the head's limit, not the body's (as net/http)
+	closeAfter = closeAfter || fc.fs.closing.Load()
 	// The body: in the read buffer when it fits, else read into fc.buf.
 	var body []byte
 	if length <= fc.br.Size() {
@@ -258,7 +263,13 @@ func (fc *fastConn) peekHead() ([]byte, int, error) {
 	for {
 		b, _ := fc.br.Peek(fc.br.Buffered())
 		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+			if bareLF(b[:i+4]) {
+				return nil, 0, nil // net/http's rules for bare LF
+			}
 			return b[:i+4], i + 4, nil
+		}
+		if bareLF(b) {
+			return nil, 0, nil
 		}
 		if fc.br.Buffered() >= fc.br.Size() {
 			return nil, 0, nil // too long for the fast path
@@ -270,6 +281,29 @@ func (fc *fastConn) peekHead() ([]byte, int, error) {
 			return nil, 0, err
 		}
 	}
+}
+
+// bareLF reports whether b has a line feed without a carriage return before it.
+func bareLF(b []byte) bool {
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// isToken reports whether b is an HTTP token (a valid header name).
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseHead checks that a head is a plain POST with a Content-Length that
@@ -288,18 +322,21 @@ func (fc *fastConn) parseHead(head []byte) (target []byte, length int, closeAfte
 		var h []byte
 		h, rest, _ = bytes.Cut(rest, []byte("\r\n"))
 		k, v, found := bytes.Cut(h, []byte(":"))
-		if !found || len(k) == 0 || k[len(k)-1] == ' ' || k[len(k)-1] == '\t' {
-			return nil, 0, false, false // malformed: net/http answers it
+		if !found || !isToken(k) {
+			return nil, 0, false, false // malformed (or folded): net/http answers it
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case bytes.EqualFold(k, []byte("Content-Length")):
-			n, err := strconv.Atoi(string(v))
-			if length >= 0 || err != nil || n < 0 || int64(n) > fc.fs.s.cfg.MaxBody {
+			n, err := strconv.ParseUint(string(v), 10, 63) // digits only, as net/http
+			if length >= 0 || err != nil || v[0] == '+' || n > uint64(fc.fs.s.cfg.MaxBody) {
 				return nil, 0, false, false
 			}
-			length = n
+			length = int(n)
 		case bytes.EqualFold(k, []byte("Host")):
+			if host {
+				return nil, 0, false, false // two: net/http's 400
+			}
 			host = true
 		case bytes.EqualFold(k, []byte("Connection")):
 			switch {

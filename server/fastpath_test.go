@@ -160,6 +160,27 @@ func TestFastPathProtocol(t *testing.T) {
 		c.Close()
 	}
 
+	// What net/http refuses, the fast path hands it to refuse.
+	for _, tc := range []struct{ name, raw string }{
+		{"bare LF", "POST /dbs/db/deployments/f HTTP/1.1\nHost: x\nContent-Length: " + fmt.Sprint(len(body)) + "\n\n" + body},
+		{"signed length", strings.Replace(post("", body), "Content-Length: ", "Content-Length: +", 1)},
+		{"two hosts", post("Host: y\r\n", body)},
+		{"bad header name", post("Bad Name: 1\r\n", body)},
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		r := rawExchange(t, c, br, tc.raw, 1)[0]
+		if tc.name == "bare LF" {
+			check(tc.name, r, 200, wantText) // net/http accepts bare LF line ends
+		} else {
+			check(tc.name, r, 400, "")
+		}
+		c.Close()
+	}
+
 	// Connection: close gets its answer, then the server closes.
 	c2, err := net.Dial("tcp", addr)
 	if err != nil {
