@@ -75,6 +75,12 @@ func (c *Column) Append(v Value) {
 	} else if c.Nulls != nil {
 		c.Nulls = append(c.Nulls, false)
 	}
+	c.AppendData(v)
+}
+
+// AppendData appends v's number or string to c and not its NULL flag, for
+// callers that keep the flags themselves (Append keeps both).
+func (c *Column) AppendData(v Value) {
 	switch c.Kind {
 	case Float, Double:
 		c.F = append(c.F, v.F)

@@ -186,12 +186,5 @@ func setOne(c *types.Column, v types.Value) {
 	if c.Nulls != nil || v.Null {
 		c.Nulls = append(c.Nulls[:0], v.Null)
 	}
-	switch c.Kind {
-	case types.Float, types.Double:
-		c.F = append(c.F, v.F)
-	case types.String:
-		c.S = append(c.S, v.S)
-	default:
-		c.I = append(c.I, v.I)
-	}
+	c.AppendData(v)
 }

@@ -151,9 +151,9 @@ func checkOne(t *testing.T, rng *rand.Rand, q int) int {
 	var fields []string
 	var windows []string
 	nw := 1 + rng.IntN(2)
-	viaProjection := rng.IntN(4) == 0
+	viaProjection := rng.IntN(4) == 0 // FROM (SELECT ... FROM t1), UNION (SELECT ... FROM t2)
 	// Windows without ORDER BY: the replay goes in arrival order instead.
-	noOrder := !withUnion && rng.IntN(8) == 0 // FROM (SELECT ... FROM t1), UNION (SELECT ... FROM t2)
+	noOrder := !withUnion && rng.IntN(8) == 0
 	for w := 0; w < nw; w++ {
 		spec := ""
 		if withUnion && viaProjection {

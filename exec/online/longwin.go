@@ -466,9 +466,7 @@ func (lw *longWindow) evalRows(sc *lwScratch, rows [][]byte, only int) {
 			b.Cols[ci] = &types.Column{Kind: f.Kind}
 		}
 	}
-	for len(sc.allNull) < len(rows) {
-		sc.allNull = append(sc.allNull, true)
-	}
+	sc.allNull = boolsTrue(sc.allNull, len(rows))
 	for ci := range schema {
 		col := b.Cols[ci]
 		if !g.need[ci] {
@@ -627,6 +625,16 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		return nil
 	}
 	c.longUsed[spec.Window] = true
+	switch {
+	case c.inPipe > 0:
+		// Over a pipeline's stored rows, framed as of each: buckets hold
+		// the newest state only.
+		call.why = "a window inside a subquery, computed as of each of its rows: read as rows"
+		return nil
+	case g.order == nil:
+		call.why = "a window without ORDER BY: read as rows"
+		return nil
+	}
 	if err := checkLongCall(a); err != nil {
 		return err
 	}

@@ -409,8 +409,7 @@ type windowGroup struct {
 	plain   bool   // one source, the stored table as is (no view)
 	plan    *planner.WindowGroup
 	keys    []expr.Evaluator // partition values of the request row
-	order   expr.Evaluator   // nil: no ORDER BY
-	noOrder bool             // every row at time 0: all the key's rows, by (rank, seq)
+	order   expr.Evaluator   // nil: no ORDER BY: every row at time 0, all the key's rows by (rank, seq)
 	sources []*source        // the main table (unless INSTANCE_NOT_IN_WINDOW), then the union sources
 	calls   []*windowCall
 	longs   []int           // the calls over long windows
@@ -515,8 +514,7 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 		// Without ORDER BY every row has time 0 and arrival order decides
 		// (as in batch): the window is every stored row of the key.
 		viewTS := -1
-		wg.noOrder = g.OrderBy == nil
-		if !wg.noOrder {
+		if g.OrderBy != nil {
 			var ok bool
 			if viewTS, ok = colOf(g.OrderBy); !ok {
 				return nil, planner.Errorf(planner.ErrUnsupported, "window %s: ORDER BY %s is not a column", strings.Join(g.Windows, ", "), g.OrderBy)
@@ -620,18 +618,6 @@ func (c *compiler) window(w *planner.Window) (step, error) {
 			}
 			call.aggs.Put(first)
 			wg.calls = append(wg.calls, call)
-			if c.inPipe > 0 || wg.noOrder {
-				// Over a pipeline's stored rows, framed as of each:
-				// buckets hold the newest state only.
-				if _, ok := c.longSpec(a.Window); ok {
-					call.why = "a window inside a subquery, computed as of each of its rows: read as rows"
-					if wg.noOrder {
-						call.why = "a window without ORDER BY: read as rows"
-					}
-					c.longUsed[a.Window] = true
-				}
-				continue
-			}
 			if err := c.longCall(wg, call); err != nil {
 				return nil, err
 			}
@@ -740,7 +726,7 @@ func (w *windowStep) run(r *request, cur *types.Batch) (*types.Batch, error) {
 // call afresh over its frame, with the batch engine's frame rule.
 func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	var cur int64
-	if !g.noOrder {
+	if g.order != nil {
 		tv := g.order.Eval(in, 0)
 		if tv.Null {
 			return fmt.Errorf("%w: the ORDER BY column of window %s is NULL", ErrRequest, strings.Join(g.plan.Windows, ", "))
@@ -797,14 +783,14 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		}
 		sc.frames = sc.some
 	}
-	sc.r, sc.cur, sc.noOrder = r, cur, g.noOrder
+	sc.r, sc.cur, sc.noOrder = r, cur, g.order == nil
 	sc.rows = sc.rows[:0]
 	for si, s := range g.sources {
 		sc.src, sc.si = s, si
 		sc.read = sc.read[:0]
 		start := len(sc.rows)
 		maxTS := cur
-		if g.noOrder {
+		if g.order == nil {
 			maxTS = math.MaxInt64 // every row: they all are at time 0
 		}
 		err := s.table.Scan(s.index, sc.keyOf(s), maxTS, r.now, sc.visit)
@@ -819,7 +805,7 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	}
 	rows := sc.rows
 	var ts []int64
-	if len(g.sources) > 1 || g.noOrder {
+	if len(g.sources) > 1 || g.order == nil {
 		// Oldest first by (ts, rank, seq), as the batch engine sorts a partition.
 		sortHist(rows)
 		sc.ts = sc.ts[:0]
@@ -834,11 +820,19 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 	}
 	hist := sc.window(g, in, rows)
 	last := len(rows)
+	// Each distinct frame is bounded once, whatever the number of calls over it.
+	sc.bounds = slices.Grow(sc.bounds[:0], len(g.frames))[:len(g.frames)]
+	clear(sc.bounds)
 	for i, c := range g.calls {
 		if served && sc.served[i] {
 			continue
 		}
-		lo, hi, withCur := c.frame.Bounds(ts, cur)
+		b := &sc.bounds[c.frameIdx]
+		if !b.set {
+			b.lo, b.hi, b.withCur = c.frame.Bounds(ts, cur)
+			b.set = true
+		}
+		lo, hi, withCur := b.lo, b.hi, b.withCur
 		a := c.aggs.Get().(agg.Aggregator)
 		a.Reset()
 		if c.argCol >= 0 {
@@ -1281,7 +1275,7 @@ func (d *Deployment) Explain() string {
 				for _, c := range g.calls {
 					calls = append(calls, c.plan.Func)
 				}
-				if g.noOrder {
+				if g.order == nil {
 					fmt.Fprintf(&b, "%sWindowFromIndex group %d: no ORDER BY: read every row of the key from %s, in arrival order; compute %s afresh\n",
 						pad, gi, strings.Join(srcs, " and "), strings.Join(calls, ", "))
 				} else {

@@ -102,14 +102,8 @@ func (a *arena) col1(k types.Kind, v types.Value) *types.Column {
 // types.NewColumn(c.Kind, 1) then Append(v) would. A NULL's flag is kept in
 // null (one element) or, when null is nil, in the arena.
 func set1(c *types.Column, v types.Value, null []bool, a *arena) {
-	switch c.Kind {
-	case types.Float, types.Double:
-		c.F = append(c.F[:0], v.F)
-	case types.String:
-		c.S = append(c.S[:0], v.S)
-	default:
-		c.I = append(c.I[:0], v.I)
-	}
+	c.I, c.F, c.S = c.I[:0], c.F[:0], c.S[:0]
+	c.AppendData(v)
 	if !v.Null {
 		c.Nulls = nil
 		return
@@ -121,10 +115,17 @@ func set1(c *types.Column, v types.Value, null []bool, a *arena) {
 	c.Nulls = null[:1:1]
 }
 
+// frameBounds is a frame's rows for a request (window.Frame.Bounds).
+type frameBounds struct {
+	lo, hi       int
+	withCur, set bool
+}
+
 // groupScratch is what a window group computes a request in: pooled per
 // group, so that the candidate slices, the window's columns and the scan's
 // callback are reused from request to request.
 type groupScratch struct {
+	bounds  []frameBounds   // per distinct frame of the group, this request's
 	noOrder bool            // the group's window has no ORDER BY
 	keyVals []types.Value   // the request's partition values
 	key     []types.Value   // one source's index key
@@ -229,15 +230,7 @@ func (sc *groupScratch) scanned(ts int64, seq uint64, row []byte) bool {
 
 // appendCol appends v to column ci of hist.
 func (sc *groupScratch) appendCol(ci int, v types.Value) {
-	c := &sc.cols[ci]
-	switch c.Kind {
-	case types.Float, types.Double:
-		c.F = append(c.F, v.F)
-	case types.String:
-		c.S = append(c.S, v.S)
-	default:
-		c.I = append(c.I, v.I)
-	}
+	sc.cols[ci].AppendData(v)
 	sc.nulls[ci] = append(sc.nulls[ci], v.Null)
 	if v.Null {
 		sc.hasNull[ci] = true
