@@ -123,8 +123,7 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 
 // isNumber tells whether s is a JSON number.
 func isNumber(s string) bool {
-	d := decoder{s: s}
-	end, ok := jsonwire.ScanNumber(d.s, 0)
+	end, ok := jsonwire.ScanNumber(s, 0)
 	return ok && end == len(s)
 }
 

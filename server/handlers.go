@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sundialdb/sundial/exec/online"
 	"github.com/sundialdb/sundial/jsonwire"
 	"github.com/sundialdb/sundial/planner"
 	"github.com/sundialdb/sundial/session"
@@ -347,7 +348,7 @@ func (s *Server) deploymentRequest(w http.ResponseWriter, r *http.Request, db, n
 	defer putBuf(buf)
 	slab := getSlab()
 	defer putSlab(slab)
-	n, err := s.answer(w, r, sess, dep.InputSchema(), dep.MainTable().Name, db, name, buf, slab, status)
+	n, err := s.answer(w, r, dep, buf, slab, status)
 	dm.requests.Inc()
 	if err != nil {
 		dm.errors.Inc()
@@ -361,16 +362,16 @@ func (s *Server) deploymentRequest(w http.ResponseWriter, r *http.Request, db, n
 
 // answer decodes the request rows, runs them and writes the features; it
 // returns the number of rows answered, or an error with nothing written.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess *session.Session, in types.Schema, table, db, name string, buf *[]byte, slab *rowSlab, status *int) (int, error) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, dep *online.Deployment, buf *[]byte, slab *rowSlab, status *int) (int, error) {
 	body, err := s.readBody(w, r, buf)
 	if err != nil {
 		return 0, err
 	}
-	req, rows, objects, err := decodeRequestInto(body, in, table, slab)
+	req, rows, objects, err := decodeRequestInto(body, dep.InputSchema(), dep.MainTable().Name, slab)
 	if err != nil {
 		return 0, err
 	}
-	schema, out, err := sess.Request(db, name, rows)
+	schema, out, err := session.RequestRows(dep, rows)
 	if err != nil {
 		return 0, err
 	}

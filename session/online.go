@@ -376,16 +376,22 @@ func (s *Session) Request(db, name string, rows [][]types.Value) (types.Schema, 
 	if !ok {
 		return nil, nil, planner.Errorf(planner.ErrUnknown, "unknown deployment %s in database %s", name, db)
 	}
+	return RequestRows(d.dep, rows)
+}
+
+// RequestRows answers request rows with a deployment already looked up
+// (Session.Deployment): one output row per input row, as of now.
+func RequestRows(dep *online.Deployment, rows [][]types.Value) (types.Schema, [][]types.Value, error) {
 	now := time.Now().UnixMilli()
 	out := make([][]types.Value, 0, len(rows))
 	for i, r := range rows {
-		v, err := d.dep.Request(r, now)
+		v, err := dep.Request(r, now)
 		if err != nil {
 			return nil, nil, fmt.Errorf("request row %d: %w", i+1, err)
 		}
 		out = append(out, v)
 	}
-	return d.dep.Schema(), out, nil
+	return dep.Schema(), out, nil
 }
 
 // Deployment returns a deployment's input schema (for request decoding).
