@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,9 +18,10 @@ import (
 	"github.com/sundialdb/sundial/session"
 )
 
-// startServing runs Server.Serve on a loopback port, as `sundial server`
+// serveLoopback runs Server.Serve on a loopback port, as `sundial server`
 // does: feature requests take the fast path (fastpath.go), the rest net/http.
-func startServing(t testing.TB, cfg server.Config) (*proc, string) {
+// stop cancels Serve and returns what it returned.
+func serveLoopback(t testing.TB, cfg server.Config) (addr string, stop func() error) {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -32,19 +34,28 @@ func startServing(t testing.TB, cfg server.Config) (*proc, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
+	return ln.Addr().String(), func() error {
 		cancel()
 		select {
 		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("Serve did not return after shutdown")
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("Serve did not return after shutdown")
+		}
+	}
+}
+
+// startServing is serveLoopback with a client, stopped at the test's end.
+func startServing(t testing.TB, cfg server.Config) (*proc, string) {
+	t.Helper()
+	addr, stop := serveLoopback(t, cfg)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Serve: %v", err)
 		}
 	})
-	url := "http://" + ln.Addr().String()
-	return &proc{t: t, url: url, c: client.New(url, nil)}, ln.Addr().String()
+	url := "http://" + addr
+	return &proc{t: t, url: url, c: client.New(url, nil)}, addr
 }
 
 // The suites the net/http handler passes, through Serve.
@@ -225,17 +236,10 @@ func TestFastPathProtocol(t *testing.T) {
 // TestFastPathShutdown: Serve returns promptly with idle keep-alive
 // connections open on the fast path.
 func TestFastPathShutdown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(session.NewInstance(), server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	addr, stop := serveLoopback(t, server.Config{})
 	var conns []net.Conn
 	for range 4 {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,14 +248,8 @@ func TestFastPathShutdown(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	start := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return with idle connections open")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("shutdown took %v", d)

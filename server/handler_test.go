@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -113,26 +112,13 @@ func TestOpen(t *testing.T) {
 // TestServeShutdown: Serve returns nil once its context is done, after the
 // request in flight completes.
 func TestServeShutdown(t *testing.T) {
-	srv := server.New(session.NewInstance(), server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	url := "http://" + ln.Addr().String()
+	addr, stop := serveLoopback(t, server.Config{})
+	url := "http://" + addr
 	if err := client.New(url, nil).Health(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return")
+	if err := stop(); err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 	if _, err := http.Get(url + "/health"); err == nil {
 		t.Errorf("still serving after shutdown")
