@@ -16,6 +16,15 @@ const (
 	firstBlockWords = 256 // blocks grow 1 KiB, 2 KiB, ... 64 KiB so small segments stay small
 	maxBlocks       = 1 << (32 - blockShift)
 
+	// A list takes its nodes from chunks of its own inside the arena, so
+	// that a key's rows lie together and a scan walks memory nearly in
+	// sequence instead of missing the cache at every node (rows of many keys
+	// arrive interleaved). A new chunk has as many words as the list has
+	// rows, about a quarter of its nodes' words (growth by 1.25: some 10% of
+	// a key's node bytes unused on average; a key of a few rows takes just
+	// its nodes' words), up to maxChunkWords (4 KiB, some 240 nodes).
+	maxChunkWords = 1024
+
 	// Node layout, in 32-bit words. A compact node packs a 5-bit header
 	// (height, wide flag), a 40-bit seq and a 51-bit signed ts into three
 	// words, little endian: bits 0-3 height, bit 4 wide (0), bits 5-44 seq,
@@ -63,9 +72,14 @@ func (a *Arena) Bytes() int64 { return a.allocated.Load() }
 // Bytes is garbage left by eviction (and block tails).
 func (a *Arena) LiveBytes() int64 { return a.live.Load() }
 
-// alloc returns the offset of n fresh words. Writer only.
-func (a *Arena) alloc(n int) uint32 {
-	if a.used+n > len(a.cur) {
+// allocChunk returns the offset of a run of fresh words inside one block, and
+// its length: want words, or fewer (at least need) when that is what is left
+// of the current block, so that a block's tail does not go to waste. need <=
+// want <= maxChunkWords. Writer only.
+func (a *Arena) allocChunk(want, need int) (uint32, int) {
+	if left := len(a.cur) - a.used; left >= need {
+		want = min(want, left)
+	} else {
 		bl := *a.blocks.Load()
 		if len(bl) >= maxBlocks {
 			panic(fmt.Sprintf("skiplist: arena full (%d blocks)", len(bl)))
@@ -73,6 +87,9 @@ func (a *Arena) alloc(n int) uint32 {
 		size := firstBlockWords
 		if len(a.cur) > 0 {
 			size = min(2*len(a.cur), maxBlockWords)
+		}
+		for size < want+1 { // +1: a first block's offset 0 is nil
+			size *= 2
 		}
 		a.cur = make([]uint32, size)
 		a.used = 0
@@ -87,8 +104,8 @@ func (a *Arena) alloc(n int) uint32 {
 	}
 	bl := *a.blocks.Load()
 	off := uint32(len(bl)-1)<<blockShift | uint32(a.used)
-	a.used += n
-	return off
+	a.used += want
+	return off, want
 }
 
 // node returns the words of the node at off (a non-zero offset handed out by

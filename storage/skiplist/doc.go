@@ -11,6 +11,13 @@
 // index (about 17 bytes on average with p = 1/4) and the garbage collector
 // sees one object per arena block instead of one per row.
 //
+// A list takes its nodes from chunks of its own inside the arena (growing by
+// a quarter of the list, up to 4 KiB), so that one key's rows lie together
+// even though the rows of many keys arrive interleaved: a scan then walks
+// memory nearly in sequence instead of missing the cache at every node (a
+// 1M-row W1 scan of hot keys went from 277 to 89 ns per row), for about 10%
+// more arena bytes than the nodes themselves.
+//
 // Concurrency: one writer per list at a time (the caller serialises writers,
 // in Sundial with the segment lock); any number of readers concurrently with
 // it, without locks. A writer fills a node completely before publishing it

@@ -12,6 +12,25 @@ type List struct {
 	head   [MaxHeight]atomic.Uint32
 	height atomic.Int32
 	n      int // nodes linked; writer only
+
+	// The list's current chunk of arena words (see maxChunkWords): the
+	// offset of its next free word and how many are free. Writer only.
+	free, left uint32
+}
+
+// allocNode returns the offset of n words for a node of l, from l's chunk,
+// taking a new chunk of about want words from the arena when the node does
+// not fit.
+func (l *List) allocNode(n, want int) uint32 {
+	if int(l.left) < n {
+		want = min(max(want, n), maxChunkWords)
+		off, got := l.arena.allocChunk(want, n)
+		l.free, l.left = off, uint32(got)
+	}
+	off := l.free
+	l.free += uint32(n)
+	l.left -= uint32(n)
+	return off
 }
 
 // NewList returns an empty list whose nodes are allocated from a.
@@ -53,7 +72,7 @@ func (l *List) Insert(ts int64, seq uint64) {
 	a := l.arena
 	h := a.randomHeight()
 	words, wide := nodeWords(ts, seq, h)
-	off := a.alloc(words)
+	off := l.allocNode(words, l.n)
 	n := a.node(off)
 	writeNode(n, ts, seq, h, wide)
 	next := n[nextBase(n):]
@@ -226,7 +245,7 @@ func (l *List) CopyTo(dst *Arena) *List {
 		ts, seq := nodeKey(src)
 		h := dst.randomHeight()
 		words, wide := nodeWords(ts, seq, h)
-		off := dst.alloc(words)
+		off := nl.allocNode(words, 5*(l.n-nl.n)) // room for the rest (4.3 words a node on average)
 		writeNode(dst.node(off), ts, seq, h, wide)
 		for i := 0; i < h; i++ {
 			nl.setNext(tails[i], i, off)

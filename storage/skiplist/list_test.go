@@ -135,6 +135,64 @@ func TestManyListsOneArena(t *testing.T) {
 	t.Logf("arena: %.1f bytes/row (live %.1f)", per, float64(a.LiveBytes())/200000)
 }
 
+// TestListChunks checks that a list's nodes lie together in the arena when
+// the rows of many keys arrive interleaved: walking a list newest first
+// leaves its current chunk only once per chunk, not at every node, and the
+// chunks' unused words stay a small share of the arena. A list of one row
+// takes only its node's words.
+func TestListChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	a := NewArena()
+	const keys = 1000
+	lists := make([]*List, keys)
+	for i := range lists {
+		lists[i] = a.NewList()
+	}
+	seq := uint64(0)
+	for i := 0; i < 300000; i++ {
+		seq++
+		k := int(float64(keys) * r.Float64() * r.Float64()) // some keys much hotter
+		lists[k].Insert(int64(i)-r.Int64N(50), seq)         // nearly in ts order
+	}
+	for i, l := range lists {
+		if err := l.check(); err != nil {
+			t.Fatalf("list %d: %v", i, err)
+		}
+		if l.Len() < 1000 {
+			continue
+		}
+		// Count the steps of a level-0 walk that land more than a chunk away.
+		jumps := 0
+		prev := l.head[0].Load()
+		for x := l.next(prev, 0); x != 0; prev, x = x, l.next(x, 0) {
+			if d := int64(x) - int64(prev); d > maxChunkWords || d < -maxChunkWords {
+				jumps++
+			}
+		}
+		// Chunks grow by 1.25 up to maxChunkWords words (about 200 nodes),
+		// so a list has some 30 small chunks and then one per 200 rows;
+		// rows out of ts order add a few steps back and forth. (Nodes
+		// allocated one by one would step far at nearly every row.)
+		if limit := 40 + l.Len()/100; jumps > limit {
+			t.Fatalf("list %d (%d rows): %d far steps in a walk, want at most %d", i, l.Len(), jumps, limit)
+		}
+	}
+	if waste := 1 - float64(a.LiveBytes())/float64(a.Bytes()); waste > 0.12 {
+		t.Fatalf("arena: %.1f%% of its bytes unused (live %d of %d)", 100*waste, a.LiveBytes(), a.Bytes())
+	}
+	// Lists of one row take only their nodes' words: nothing is unused but
+	// the current block's tail, the earlier blocks' last few words (less
+	// than a node each) and the nil word at offset 0.
+	one := NewArena()
+	for i := 0; i < 1000; i++ {
+		one.NewList().Insert(1, uint64(i+1))
+	}
+	blocks := int64(len(*one.blocks.Load()))
+	if one.Bytes()-one.LiveBytes() > int64(len(one.cur)-one.used+1)*4+blocks*(wideNext+MaxHeight)*4 {
+		t.Fatalf("1000 lists of one row: arena %d bytes for %d bytes of nodes", one.Bytes(), one.LiveBytes())
+	}
+}
+
 // TestConcurrentReaders runs readers against a writer that inserts (in order
 // and out of order) and cuts; run with -race.
 func TestConcurrentReaders(t *testing.T) {
