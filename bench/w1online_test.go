@@ -487,7 +487,7 @@ func w1oDeploySQL() string {
 	return "DEPLOY " + w1oDeploy + " OPTIONS(" + opts + ") " + W1Features
 }
 
-// w1oInProc: a session, DEPLOY, InsertRows in batches, then session.Request from C goroutines.
+// w1oInProc: a session, DEPLOY, InsertRows in batches, then session.RequestRowsInto from C goroutines.
 func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	n := d.n()
 	base := selfRSS(b)
@@ -525,12 +525,25 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		b.Fatalf("store holds %d rows, want %d", stats.Rows, n)
 	}
 	storeBytes := stats.Bytes
+	// As an embedding service would: the deployment looked up once, each
+	// goroutine answering into memory of its own (session.Answers).
+	dep, ok := s.Deployment(w1oDB, w1oDeploy)
+	if !ok {
+		b.Fatal("no deployment", w1oDeploy)
+	}
+	type call struct {
+		in  [1][]types.Value
+		ans session.Answers
+	}
+	calls := sync.Pool{New: func() any { return new(call) }}
 	answer := func(q *w1Req) (w1Feat, error) {
-		_, out, err := s.Request(w1oDB, w1oDeploy, [][]types.Value{q.values()})
-		if err != nil {
+		c := calls.Get().(*call)
+		defer calls.Put(c)
+		c.in[0] = q.values()
+		if err := session.RequestRowsInto(dep, c.in[:], &c.ans); err != nil {
 			return w1Feat{}, err
 		}
-		return featOfValues(out[0])
+		return featOfValues(c.ans.Rows[0])
 	}
 	checkAnswers(b, "inproc", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }

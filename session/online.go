@@ -382,16 +382,40 @@ func (s *Session) Request(db, name string, rows [][]types.Value) (types.Schema, 
 // RequestRows answers request rows with a deployment already looked up
 // (Session.Deployment): one output row per input row, as of now.
 func RequestRows(dep *online.Deployment, rows [][]types.Value) (types.Schema, [][]types.Value, error) {
-	now := time.Now().UnixMilli()
-	out := make([][]types.Value, 0, len(rows))
-	for i, r := range rows {
-		v, err := dep.Request(r, now)
-		if err != nil {
-			return nil, nil, fmt.Errorf("request row %d: %w", i+1, err)
-		}
-		out = append(out, v)
+	var ans Answers
+	if err := RequestRowsInto(dep, rows, &ans); err != nil {
+		return nil, nil, err
 	}
-	return dep.Schema(), out, nil
+	return dep.Schema(), ans.Rows, nil
+}
+
+// Answers holds what RequestRowsInto answered: Rows, one per request row,
+// whose values live in memory the next call reuses. A server keeps one per
+// connection or in a pool, so that answering allocates nothing.
+type Answers struct {
+	Rows [][]types.Value
+	vals []types.Value
+}
+
+// RequestRowsInto is RequestRows answering into ans (the output schema is
+// dep.Schema()). ans.Rows is valid until the next call with ans.
+func RequestRowsInto(dep *online.Deployment, rows [][]types.Value, ans *Answers) error {
+	now := time.Now().UnixMilli()
+	ans.vals = ans.vals[:0]
+	width := len(dep.Schema())
+	for i, r := range rows {
+		var err error
+		if ans.vals, err = dep.AppendRequest(ans.vals, r, now); err != nil {
+			ans.Rows = ans.Rows[:0]
+			return fmt.Errorf("request row %d: %w", i+1, err)
+		}
+	}
+	// Sliced once every row is in: appending may have moved the values.
+	ans.Rows = ans.Rows[:0]
+	for i := range rows {
+		ans.Rows = append(ans.Rows, ans.vals[i*width:(i+1)*width:(i+1)*width])
+	}
+	return nil
 }
 
 // Deployment returns a deployment's input schema (for request decoding).

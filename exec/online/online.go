@@ -141,17 +141,24 @@ func (d *Deployment) MainTable() *planner.Table { return d.main }
 // Request computes the features of one request row (values in the input
 // schema's order and kinds) as of now (ms since the epoch, for TTLs).
 func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error) {
+	return d.AppendRequest(nil, row, now)
+}
+
+// AppendRequest is Request appending the features to dst, so that a caller
+// answering many requests reuses one slice instead of allocating one per
+// request. On error dst is returned unchanged.
+func (d *Deployment) AppendRequest(dst, row []types.Value, now int64) ([]types.Value, error) {
 	s := d.main.Schema
 	if len(row) != len(s) {
-		return nil, fmt.Errorf("%w: %d values, table %s has %d columns", ErrRequest, len(row), d.main.Name, len(s))
+		return dst, fmt.Errorf("%w: %d values, table %s has %d columns", ErrRequest, len(row), d.main.Name, len(s))
 	}
 	for i, f := range s {
 		v := row[i]
 		if !v.Null && v.Kind != f.Kind {
-			return nil, fmt.Errorf("%w: column %s is %s, got %s", ErrRequest, f.Name, f.Kind, v.Kind)
+			return dst, fmt.Errorf("%w: column %s is %s, got %s", ErrRequest, f.Name, f.Kind, v.Kind)
 		}
 		if v.Null && f.NotNull {
-			return nil, fmt.Errorf("%w: column %s is NOT NULL", ErrRequest, f.Name)
+			return dst, fmt.Errorf("%w: column %s is NOT NULL", ErrRequest, f.Name)
 		}
 	}
 	a, _ := d.arenas.Get().(*arena)
@@ -171,14 +178,13 @@ func (d *Deployment) Request(row []types.Value, now int64) ([]types.Value, error
 	}
 	out, err := d.root.run(&a.r, cur)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	// Copied out: the arena's columns are reused once the request is done.
-	vals := make([]types.Value, len(out.Cols))
-	for i, c := range out.Cols {
-		vals[i] = c.Value(0)
+	for _, c := range out.Cols {
+		dst = append(dst, c.Value(0))
 	}
-	return vals, nil
+	return dst, nil
 }
 
 // ---------------------------------------------------------------------------
