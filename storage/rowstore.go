@@ -460,10 +460,14 @@ func (s *rowStore) sweep() {
 }
 
 // compact moves the live rows of sealed chunks that are mostly dead into the
-// active chunk and drops those chunks. evictMu held.
+// active chunk and drops those chunks. evictMu held. It takes mu a page of
+// the directory at a time, not for the whole pass, so that writers (append
+// needs mu) wait for at most one page's moves: a pass can walk the entries
+// of millions of rows. Between pages nothing it relies on changes: release
+// and addRef also need evictMu, sealed chunks take no new records, and
+// appends only add pages and chunks after the ones it walks.
 func (s *rowStore) compact() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	cd := s.chunks.Load()
 	var sparse []*chunk
 	for i := 0; i < cd.n; i++ {
@@ -477,16 +481,16 @@ func (s *rowStore) compact() {
 			sparse = append(sparse, c)
 		}
 	}
+	s.mu.Unlock()
 	if len(sparse) > 0 {
 		s.move(sparse)
 	}
 	s.sparsify()
 }
 
-// move copies the live rows of the chunks sparse into the active chunk,
-// repoints their entries and drops the chunks. Records carry no seq, so it
-// finds them through the directory: the entries of the seqs the chunks span
-// that point into one of them. mu and evictMu held.
+// move copies the live records of the sparse chunks into the active chunk,
+// repointing their entries, then drops the chunks. evictMu held; it takes mu
+// a page at a time (see compact).
 func (s *rowStore) move(sparse []*chunk) {
 	from := make(map[uint32]*chunk, len(sparse))
 	lo, hi := uint64(math.MaxUint64), uint64(0)
@@ -494,67 +498,81 @@ func (s *rowStore) move(sparse []*chunk) {
 		from[c.id] = c
 		lo, hi = min(lo, c.minSeq), max(hi, c.maxSeq)
 	}
-	pd := s.pages.Load()
-	first := max(lo>>pageShift, pd.base)
-	last := min(hi>>pageShift, pd.base+uint64(pd.n)-1)
-	for pn := first; pn <= last && pd.n > 0; pn++ {
-		p := pd.get(pn)
-		if p == nil {
-			continue
+	for pn := lo >> pageShift; pn <= hi>>pageShift; pn++ {
+		s.mu.Lock()
+		if p := s.pages.Load().get(pn); p != nil {
+			s.movePage(pn, p, from)
 		}
-		for j := range p.e {
-			e := p.e[j].Load()
-			c := from[entryChunk(e)]
-			if c == nil || entryRefs(e) == 0 {
-				continue
-			}
-			seq := pn<<pageShift | uint64(j)
-			if p.offs != nil {
-				seq = pn<<pageShift | uint64(p.offs[j])
-			}
-			row := record(c, e)
-			size := recordLen(len(row))
-			nc, off := s.place(size)
-			writeRecord(nc, off, seq, row)
-			nc.live.Add(int64(size))
-			p.e[j].Store(packEntry(nc.id, off, len(row), entryRefs(e)))
-			c.live.Add(-int64(size))
-		}
+		s.mu.Unlock()
 	}
+	s.mu.Lock()
 	for _, c := range sparse {
 		s.dropChunk(c.id)
 	}
+	s.mu.Unlock()
 }
 
-// sparsify rewrites the sealed dense pages that are mostly dead as sparse
-// pages. A reader still holding the dense page reads entries that no longer
-// change: at worst it finds a row that just died, or a moved row's old
-// chunk gone, and then reloads the entry. mu and evictMu held.
-func (s *rowStore) sparsify() {
-	pd := s.pages.Load()
-	for i := 0; i < pd.n; i++ {
-		p := pd.slots[i].Load()
-		pn := pd.base + uint64(i)
-		if p == nil || p.offs != nil || (pn+1)<<pageShift > s.next || p.live.Load() >= sparseBelow {
+// movePage moves the records of page p (number pn) that live in the chunks
+// of from. mu held.
+func (s *rowStore) movePage(pn uint64, p *page, from map[uint32]*chunk) {
+	for j := range p.e {
+		e := p.e[j].Load()
+		c := from[entryChunk(e)]
+		if c == nil || entryRefs(e) == 0 {
 			continue
 		}
-		np := &page{}
-		for j := range p.e {
-			if e := p.e[j].Load(); entryRefs(e) > 0 {
-				np.offs = append(np.offs, uint16(j))
-			}
+		seq := pn<<pageShift | uint64(j)
+		if p.offs != nil {
+			seq = pn<<pageShift | uint64(p.offs[j])
 		}
-		np.e = make([]atomic.Uint64, len(np.offs))
-		for k, j := range np.offs {
-			np.e[k].Store(p.e[j].Load())
-		}
-		np.live.Store(int32(len(np.offs)))
-		pd.slots[i].Store(np)
-		s.bytes.Add(np.bytes() - p.bytes())
+		row := record(c, e)
+		size := recordLen(len(row))
+		nc, off := s.place(size)
+		writeRecord(nc, off, seq, row)
+		nc.live.Add(int64(size))
+		p.e[j].Store(packEntry(nc.id, off, len(row), entryRefs(e)))
+		c.live.Add(-int64(size))
 	}
 }
 
-// each calls fn for every live row in seq order. Writers excluded by the caller.
+// sparsify rebuilds the sealed pages with few live entries as sparse pages
+// (offsets and entries of the live ones only). evictMu held; it takes mu a
+// page at a time (see compact).
+func (s *rowStore) sparsify() {
+	s.mu.Lock()
+	pd := s.pages.Load()
+	first, end := pd.base, pd.base+uint64(pd.n)
+	s.mu.Unlock()
+	for pn := first; pn < end; pn++ {
+		s.mu.Lock()
+		s.sparsifyPage(pn)
+		s.mu.Unlock()
+	}
+}
+
+// sparsifyPage makes page pn sparse if it is sealed and has few live
+// entries. mu held.
+func (s *rowStore) sparsifyPage(pn uint64) {
+	pd := s.pages.Load()
+	p := pd.get(pn)
+	if p == nil || p.offs != nil || (pn+1)<<pageShift > s.next || p.live.Load() >= sparseBelow {
+		return
+	}
+	np := &page{}
+	for j := range p.e {
+		if e := p.e[j].Load(); entryRefs(e) > 0 {
+			np.offs = append(np.offs, uint16(j))
+		}
+	}
+	np.e = make([]atomic.Uint64, len(np.offs))
+	for k, j := range np.offs {
+		np.e[k].Store(p.e[j].Load())
+	}
+	np.live.Store(int32(len(np.offs)))
+	pd.slots[pn-pd.base].Store(np)
+	s.bytes.Add(np.bytes() - p.bytes())
+}
+
 func (s *rowStore) each(fn func(seq uint64, row []byte)) {
 	pd, cd := s.pages.Load(), s.chunks.Load()
 	for i := 0; i < pd.n; i++ {
