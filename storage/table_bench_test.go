@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/sundialdb/sundial/exec/files"
 	"github.com/sundialdb/sundial/storage"
 	"github.com/sundialdb/sundial/types"
 )
@@ -196,42 +197,27 @@ func BenchmarkDisk(b *testing.B) {
 	})
 }
 
-// w1Schema is workload W1's table (see shared/workloads/README.md):
-// events(user_id string, ts timestamp, amount double, category string, flag int),
-// INDEX(KEY=user_id, TS=ts).
-var w1Schema = types.Schema{
-	{Name: "user_id", Kind: types.String},
-	{Name: "ts", Kind: types.Timestamp},
-	{Name: "amount", Kind: types.Double},
-	{Name: "category", Kind: types.String},
-	{Name: "flag", Kind: types.Int32},
-}
+// w1Schema is workload W1's table (exec/files.W1Schema; see
+// shared/workloads/README.md), INDEX(KEY=user_id, TS=ts) as benchIndex.
+var w1Schema = files.W1Schema()
 
-// w1Rows calls fn with n W1-like rows: 100k user ids drawn Zipf(1.1), ts
-// spread over 30 days in order with ±60 s of jitter, amounts with two
-// decimals, 20 categories, a 0/1 flag. row is reused between calls.
+// w1Rows calls fn with the first n rows of W1 as the benchmarks' Parquet
+// files hold them (exec/files.W1Batches, seed 1): 100k user ids drawn
+// Zipf(1.1), ts spread over 30 days in order with ±60 s of jitter. row is
+// reused between calls.
 func w1Rows(n int, fn func(row []types.Value)) {
-	const nkeys = 100_000
-	r := rand.New(rand.NewPCG(11, 12))
-	z := rand.NewZipf(r, 1.1, 1, nkeys-1)
-	users := make([]types.Value, nkeys)
-	for i := range users {
-		users[i] = types.StringValue(fmt.Sprintf("u%06d", i))
-	}
-	cats := make([]types.Value, 20)
-	for i := range cats {
-		cats[i] = types.StringValue(fmt.Sprintf("cat%02d", i))
-	}
-	const base, span = int64(1_704_067_200_000), int64(30 * 24 * 3600 * 1000)
 	row := make([]types.Value, len(w1Schema))
-	for i := 0; i < n; i++ {
-		ts := base + int64(i)*span/int64(n) + r.Int64N(120_001) - 60_000
-		row[0] = users[z.Uint64()]
-		row[1] = types.TimestampValue(ts)
-		row[2] = types.DoubleValue(math.Round(math.Exp(3+r.NormFloat64())*100) / 100)
-		row[3] = cats[r.IntN(len(cats))]
-		row[4] = types.Int32Value(int32(r.IntN(2)))
-		fn(row)
+	err := files.W1Batches(n, 1, func(b *types.Batch) error {
+		for i := 0; i < b.Len(); i++ {
+			for c, col := range b.Cols {
+				row[c] = col.Value(i)
+			}
+			fn(row)
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err)
 	}
 }
 

@@ -70,20 +70,33 @@ func GenerateW1(path string, n int, seed int64) error {
 	if n < 0 {
 		return fmt.Errorf("GenerateW1: negative row count %d", n)
 	}
-	w1Names()
 	w, err := Create(path, W1Schema(), WriteOptions{Format: FormatParquet, Mode: ModeOverwrite})
 	if err != nil {
 		return err
 	}
+	if err := W1Batches(n, seed, w.Write); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}
+
+// W1Batches calls fn with the n rows GenerateW1 writes for n and seed, in
+// order, in batches of up to 1Mi rows whose memory the next batch reuses. It
+// stops at fn's first error and returns it. Benchmarks that load W1 into a
+// store without a file use it.
+func W1Batches(n int, seed int64, fn func(*types.Batch) error) error {
+	if n < 0 {
+		return fmt.Errorf("W1Batches: negative row count %d", n)
+	}
+	w1Names()
 	g := newW1Gen(n, seed)
 	for g.done < n {
-		b := g.next(min(chunkRows, n-g.done))
-		if err := w.Write(b); err != nil {
-			w.Abort()
+		if err := fn(g.next(min(chunkRows, n-g.done))); err != nil {
 			return err
 		}
 	}
-	return w.Close()
+	return nil
 }
 
 // w1Gen produces W1 rows batch by batch.
