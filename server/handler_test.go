@@ -112,17 +112,19 @@ func TestOpen(t *testing.T) {
 // TestServeShutdown: Serve returns nil once its context is done, after the
 // request in flight completes.
 func TestServeShutdown(t *testing.T) {
-	addr, stop := serveLoopback(t, server.Config{})
-	url := "http://" + addr
-	if err := client.New(url, nil).Health(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := stop(); err != nil {
-		t.Errorf("Serve: %v", err)
-	}
-	if _, err := http.Get(url + "/health"); err == nil {
-		t.Errorf("still serving after shutdown")
-	}
+	eachFastPath(t, func(t *testing.T, mode string) {
+		addr, stop := serveLoopback(t, server.Config{FastPath: mode})
+		url := "http://" + addr
+		if err := client.New(url, nil).Health(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := stop(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		if _, err := http.Get(url + "/health"); err == nil {
+			t.Errorf("still serving after shutdown")
+		}
+	})
 }
 
 // BenchmarkRequestInProcess is BenchmarkRequest against an in-process

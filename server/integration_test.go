@@ -283,96 +283,100 @@ func checkProbes(t testing.TB, p *proc) {
 }
 
 func TestServerFeatures(t *testing.T) {
-	p := startServer(t)
-	if _, err := os.Stat(p.dataDir); err != nil {
-		t.Errorf("data directory not created: %v", err)
-	}
-	setup(t, p)
-	checkProbes(t, p)
-	checkProbes(t, p) // requests store nothing: the same answers again
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p := startServer(t, "--fast-path", mode)
+		if _, err := os.Stat(p.dataDir); err != nil {
+			t.Errorf("data directory not created: %v", err)
+		}
+		setup(t, p)
+		checkProbes(t, p)
+		checkProbes(t, p) // requests store nothing: the same answers again
 
-	ctx := context.Background()
-	// Several rows in one request; the schema when asked for.
-	f, err := p.c.Request(ctx, "db", "f", [][]any{probes[0].in, probes[2].in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := rowsText(f.Rows), `[["a",21000,28,3,4,12],["c",100,2.5,1,null,2.5]]`; got != want {
-		t.Errorf("two rows: got %s, want %s", got, want)
-	}
-	sch, _ := json.Marshal(f.Schema)
-	if want := `[{"name":"k","type":"string"},{"name":"ts","type":"timestamp"},{"name":"s3","type":"double"},{"name":"c3","type":"int64"},{"name":"mx","type":"int32"},{"name":"av","type":"double"}]`; string(sch) != want {
-		t.Errorf("schema: got %s, want %s", sch, want)
-	}
+		ctx := context.Background()
+		// Several rows in one request; the schema when asked for.
+		f, err := p.c.Request(ctx, "db", "f", [][]any{probes[0].in, probes[2].in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := rowsText(f.Rows), `[["a",21000,28,3,4,12],["c",100,2.5,1,null,2.5]]`; got != want {
+			t.Errorf("two rows: got %s, want %s", got, want)
+		}
+		sch, _ := json.Marshal(f.Schema)
+		if want := `[{"name":"k","type":"string"},{"name":"ts","type":"timestamp"},{"name":"s3","type":"double"},{"name":"c3","type":"int64"},{"name":"mx","type":"int32"},{"name":"av","type":"double"}]`; string(sch) != want {
+			t.Errorf("schema: got %s, want %s", sch, want)
+		}
 
-	// OpenMLDB's object form: rows in as objects, rows out as objects; without need_schema, no schema.
-	status, body := p.raw("POST", "/dbs/db/deployments/f", strings.NewReader(`{"input": [{"k":"a","ts":21000,"v":16,"n":4,"extra":1}]}`))
-	got, _ := json.Marshal(body)
-	if want := `{"code":0,"data":{"data":[{"av":12,"c3":3,"k":"a","mx":4,"s3":28,"ts":21000}]},"msg":"ok"}`; status != 200 || string(got) != want {
-		t.Errorf("object request: %d %s, want %s", status, got, want)
-	}
+		// OpenMLDB's object form: rows in as objects, rows out as objects; without need_schema, no schema.
+		status, body := p.raw("POST", "/dbs/db/deployments/f", strings.NewReader(`{"input": [{"k":"a","ts":21000,"v":16,"n":4,"extra":1}]}`))
+		got, _ := json.Marshal(body)
+		if want := `{"code":0,"data":{"data":[{"av":12,"c3":3,"k":"a","mx":4,"s3":28,"ts":21000}]},"msg":"ok"}`; status != 200 || string(got) != want {
+			t.Errorf("object request: %d %s, want %s", status, got, want)
+		}
 
-	// SQL results: OpenMLDB's type names, column names, rows.
-	res := p.sql("db", "SELECT k, ts, v, n FROM t WHERE k = 'b'")
-	if got, want := fmt.Sprintf("%v %v %s", res.Types, res.Names, rowsText(res.Rows)), `[String Timestamp Double Int32] [k ts v n] [["b",1000,100,7]]`; got != want {
-		t.Errorf("SELECT: got %s, want %s", got, want)
-	}
-	res = p.sql("db", "SELECT count(*) AS c FROM t")
-	if got := rowsText(res.Rows); got != `[[5]]` {
-		t.Errorf("count(*): %s", got)
-	}
+		// SQL results: OpenMLDB's type names, column names, rows.
+		res := p.sql("db", "SELECT k, ts, v, n FROM t WHERE k = 'b'")
+		if got, want := fmt.Sprintf("%v %v %s", res.Types, res.Names, rowsText(res.Rows)), `[String Timestamp Double Int32] [k ts v n] [["b",1000,100,7]]`; got != want {
+			t.Errorf("SELECT: got %s, want %s", got, want)
+		}
+		res = p.sql("db", "SELECT count(*) AS c FROM t")
+		if got := rowsText(res.Rows); got != `[[5]]` {
+			t.Errorf("count(*): %s", got)
+		}
+	})
 }
 
 func TestServerCatalog(t *testing.T) {
-	p := startServer(t)
-	setup(t, p)
-	ctx := context.Background()
-	dbs, err := p.c.Databases(ctx)
-	if err != nil || fmt.Sprint(dbs) != "[db]" {
-		t.Errorf("Databases: %v %v", dbs, err)
-	}
-	tables, err := p.c.Tables(ctx, "db")
-	if err != nil || len(tables) != 1 || tables[0].Name != "t" {
-		t.Fatalf("Tables: %+v %v", tables, err)
-	}
-	tb, err := p.c.Table(ctx, "db", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cols []string
-	for _, c := range tb.ColumnDesc {
-		cols = append(cols, c.Name+":"+c.DataType)
-	}
-	if got := strings.Join(cols, " "); got != "k:kVarchar ts:kTimestamp v:kDouble n:kInt" {
-		t.Errorf("columns: %s", got)
-	}
-	if len(tb.ColumnKey) == 0 || fmt.Sprint(tb.ColumnKey[0].ColName) != "[k]" || tb.ColumnKey[0].TSName != "ts" {
-		t.Errorf("indexes: %+v", tb.ColumnKey)
-	}
-	deps, err := p.c.Deployments(ctx, "db")
-	if err != nil || fmt.Sprint(deps) != "[f]" {
-		t.Errorf("Deployments: %v %v", deps, err)
-	}
-	d, err := p.c.Deployment(ctx, "db", "f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Name != "f" || !strings.HasPrefix(d.Procedure, "SELECT k, ts") || len(d.InputSchema) != 4 || len(d.OutputSchema) != 6 || fmt.Sprint(d.Tables) != "[t]" {
-		t.Errorf("Deployment: %+v", d)
-	}
-	for _, c := range []struct {
-		err    error
-		status int
-	}{
-		{second(p.c.Tables(ctx, "nodb")), 404},
-		{second(p.c.Table(ctx, "db", "nope")), 404},
-		{second(p.c.Deployments(ctx, "nodb")), 404},
-		{second(p.c.Deployment(ctx, "db", "nope")), 404},
-	} {
-		if client.StatusOf(c.err) != c.status {
-			t.Errorf("got %v, want status %d", c.err, c.status)
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p := startServer(t, "--fast-path", mode)
+		setup(t, p)
+		ctx := context.Background()
+		dbs, err := p.c.Databases(ctx)
+		if err != nil || fmt.Sprint(dbs) != "[db]" {
+			t.Errorf("Databases: %v %v", dbs, err)
 		}
-	}
+		tables, err := p.c.Tables(ctx, "db")
+		if err != nil || len(tables) != 1 || tables[0].Name != "t" {
+			t.Fatalf("Tables: %+v %v", tables, err)
+		}
+		tb, err := p.c.Table(ctx, "db", "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for _, c := range tb.ColumnDesc {
+			cols = append(cols, c.Name+":"+c.DataType)
+		}
+		if got := strings.Join(cols, " "); got != "k:kVarchar ts:kTimestamp v:kDouble n:kInt" {
+			t.Errorf("columns: %s", got)
+		}
+		if len(tb.ColumnKey) == 0 || fmt.Sprint(tb.ColumnKey[0].ColName) != "[k]" || tb.ColumnKey[0].TSName != "ts" {
+			t.Errorf("indexes: %+v", tb.ColumnKey)
+		}
+		deps, err := p.c.Deployments(ctx, "db")
+		if err != nil || fmt.Sprint(deps) != "[f]" {
+			t.Errorf("Deployments: %v %v", deps, err)
+		}
+		d, err := p.c.Deployment(ctx, "db", "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Name != "f" || !strings.HasPrefix(d.Procedure, "SELECT k, ts") || len(d.InputSchema) != 4 || len(d.OutputSchema) != 6 || fmt.Sprint(d.Tables) != "[t]" {
+			t.Errorf("Deployment: %+v", d)
+		}
+		for _, c := range []struct {
+			err    error
+			status int
+		}{
+			{second(p.c.Tables(ctx, "nodb")), 404},
+			{second(p.c.Table(ctx, "db", "nope")), 404},
+			{second(p.c.Deployments(ctx, "nodb")), 404},
+			{second(p.c.Deployment(ctx, "db", "nope")), 404},
+		} {
+			if client.StatusOf(c.err) != c.status {
+				t.Errorf("got %v, want status %d", c.err, c.status)
+			}
+		}
+	})
 }
 
 func second[T any](_ T, err error) error { return err }
@@ -380,9 +384,11 @@ func second[T any](_ T, err error) error { return err }
 // TestServerBadRequests sends every kind of bad request: each gets its 4xx
 // and a JSON error naming the field, and nothing stored changes.
 func TestServerBadRequests(t *testing.T) {
-	p := startServer(t, "--max-body", "64KiB")
-	setup(t, p)
-	badRequests(t, p)
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p := startServer(t, "--fast-path", mode, "--max-body", "64KiB")
+		setup(t, p)
+		badRequests(t, p)
+	})
 }
 
 // badRequests runs the bad requests against a server set up by setup
@@ -477,9 +483,11 @@ func jsonQuote(s string) string {
 // TestServerConcurrent sends requests from several goroutines while others
 // insert rows on keys of their own.
 func TestServerConcurrent(t *testing.T) {
-	p := startServer(t)
-	setup(t, p)
-	concurrent(t, p)
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p := startServer(t, "--fast-path", mode)
+		setup(t, p)
+		concurrent(t, p)
+	})
 }
 
 // concurrent runs requests and inserts from several goroutines against a
@@ -541,46 +549,50 @@ func concurrent(t *testing.T, p *proc) {
 }
 
 func TestServerMetrics(t *testing.T) {
-	p := startServer(t)
-	setup(t, p)
-	checkProbes(t, p)
-	p.raw("POST", "/dbs/db/deployments/f", strings.NewReader(`{"input": [["a"]]}`))
-	resp, err := http.Get(p.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(data)
-	for _, want := range []string{
-		`sundial_deployment_requests_total{db="db",deployment="f"} 5`,
-		`sundial_deployment_errors_total{db="db",deployment="f"} 1`,
-		`sundial_deployment_request_rows_total{db="db",deployment="f"} 4`,
-		`sundial_deployment_request_duration_seconds_count{db="db",deployment="f"} 5`,
-		`sundial_deployment_request_duration_seconds_bucket{db="db",deployment="f",le="0.001"}`,
-		`sundial_rows_inserted_total{db="db",table="t"} 5`,
-		`sundial_table_rows{db="db",table="t"} 5`,
-		`sundial_table_bytes{db="db",table="t"}`,
-		`sundial_http_requests_total{code="200",route="PUT /dbs/{db}/tables/{table}"} 2`,
-		`sundial_http_requests_total{code="400",route="POST /dbs/{db}/deployments/{name}"} 1`,
-		`go_memstats_heap_alloc_bytes`,
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/metrics lacks %s", want)
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p := startServer(t, "--fast-path", mode)
+		setup(t, p)
+		checkProbes(t, p)
+		p.raw("POST", "/dbs/db/deployments/f", strings.NewReader(`{"input": [["a"]]}`))
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		text := string(data)
+		for _, want := range []string{
+			`sundial_deployment_requests_total{db="db",deployment="f"} 5`,
+			`sundial_deployment_errors_total{db="db",deployment="f"} 1`,
+			`sundial_deployment_request_rows_total{db="db",deployment="f"} 4`,
+			`sundial_deployment_request_duration_seconds_count{db="db",deployment="f"} 5`,
+			`sundial_deployment_request_duration_seconds_bucket{db="db",deployment="f",le="0.001"}`,
+			`sundial_rows_inserted_total{db="db",table="t"} 5`,
+			`sundial_table_rows{db="db",table="t"} 5`,
+			`sundial_table_bytes{db="db",table="t"}`,
+			`sundial_http_requests_total{code="200",route="PUT /dbs/{db}/tables/{table}"} 2`,
+			`sundial_http_requests_total{code="400",route="POST /dbs/{db}/deployments/{name}"} 1`,
+			`go_memstats_heap_alloc_bytes`,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	})
 }
 
 func TestServerSignals(t *testing.T) {
-	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
-		p := startServer(t)
-		setup(t, p)
-		checkProbes(t, p)
-		code, out := p.signal(sig)
-		if code != 0 || !strings.Contains(out, "sundial server stopped") {
-			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", sig, code, out, p.stderrText())
+	eachFastPath(t, func(t *testing.T, mode string) {
+		for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+			p := startServer(t, "--fast-path", mode)
+			setup(t, p)
+			checkProbes(t, p)
+			code, out := p.signal(sig)
+			if code != 0 || !strings.Contains(out, "sundial server stopped") {
+				t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", sig, code, out, p.stderrText())
+			}
 		}
-	}
+	})
 }
 
 // BenchmarkRequest measures a feature request to the real server over

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -69,7 +70,21 @@ type Config struct {
 	// collector runs more often as the heap nears it rather than letting it
 	// grow to twice the live data.
 	MemoryLimit int64
+	// FastPath is how Serve reads the connections' plain feature requests
+	// (fastpath.go): FastPathLoop ("loop", the default on Linux) serves the
+	// TCP connections from epoll event loops, one per GOMAXPROCS;
+	// FastPathGoroutine ("goroutine", the default elsewhere, and what "loop"
+	// falls back to there) reads each connection in a goroutine of its own.
+	// Either way, the first request that is something else hands the
+	// connection to net/http. Serve rejects any other value.
+	FastPath string
 }
+
+// The values of Config.FastPath.
+const (
+	FastPathLoop      = "loop"
+	FastPathGoroutine = "goroutine"
+)
 
 func (c *Config) fill() {
 	if c.DataDir == "" {
@@ -86,6 +101,9 @@ func (c *Config) fill() {
 	}
 	if c.ReleaseAfter == 0 {
 		c.ReleaseAfter = DefaultReleaseAfter
+	}
+	if c.FastPath == "" {
+		c.FastPath = defaultFastPath
 	}
 }
 
@@ -399,6 +417,10 @@ func (rl *releaser) stop() {
 // it stops accepting connections and waits up to cfg.ShutdownTimeout for
 // requests in flight. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.FastPath != FastPathLoop && s.cfg.FastPath != FastPathGoroutine {
+		ln.Close()
+		return fmt.Errorf("fast path %q: want %q or %q", s.cfg.FastPath, FastPathLoop, FastPathGoroutine)
+	}
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -409,6 +431,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// serves those it hands over.
 	hl := &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	fs := &fastServer{s: s, handoff: hl, conns: map[*fastConn]struct{}{}}
+	if s.cfg.FastPath == FastPathLoop {
+		loops, err := startEventLoops(fs, runtime.GOMAXPROCS(0))
+		if err != nil {
+			// Not fatal: the goroutine way serves the same requests.
+			s.log.Warn("fast path: no event loops; reading each connection in a goroutine", "err", err)
+		}
+		fs.loops = loops
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(hl) }()
 	go func() { errc <- fs.accept(ln) }()
