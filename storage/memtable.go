@@ -382,7 +382,11 @@ func (t *memTable) Evict(now int64) (int, error) {
 
 // maybeCompact copies the lists of seg into a fresh arena when its arena is
 // mostly garbage. Readers keep walking the old lists (and the old arena stays
-// alive) until they finish; writers to the segment wait for the copy.
+// alive) until they finish. New keys take the fresh arena at once; the lists
+// move one key at a time, each under the segment lock, so a writer waits
+// for one key's copy at most, not the segment's (until a list moves, its
+// inserts still allocate from the old arena, under the same lock).
+// evictMu held: no key is removed meanwhile.
 func (t *memTable) maybeCompact(seg *segment) {
 	if t.huandu {
 		return
@@ -392,14 +396,19 @@ func (t *memTable) maybeCompact(seg *segment) {
 	if total < compactMinBytes || float64(total-live) < compactGarbage*float64(total) {
 		return
 	}
-	seg.mu.Lock()
-	defer seg.mu.Unlock()
 	na := skiplist.NewArena()
-	seg.keys.each(func(e *keyEntry) bool {
-		e.list.Store(e.list.Load().CopyTo(na))
-		return true
-	})
+	var entries []*keyEntry
+	seg.mu.Lock()
 	seg.arena.Store(na)
+	seg.keys.each(func(e *keyEntry) bool { entries = append(entries, e); return true })
+	seg.mu.Unlock()
+	for _, e := range entries {
+		seg.mu.Lock()
+		if l := e.list.Load(); l.Arena() != na {
+			e.list.Store(l.CopyTo(na))
+		}
+		seg.mu.Unlock()
+	}
 }
 
 func (t *memTable) Stats() Stats {

@@ -129,3 +129,65 @@ func TestCollector(t *testing.T) {
 		t.Fatalf("%d rows left; the collector should keep about 500", rows)
 	}
 }
+
+// TestCompactWhileWriting: a writer keeps adding rows to many keys (new keys
+// too) while eviction passes keep each key's newest rows and compact the
+// arenas, which move lists one key at a time between the writer's inserts;
+// at the end every key holds exactly its newest rows, in order. Run with
+// -race.
+func TestCompactWhileWriting(t *testing.T) {
+	const latest = 4
+	tb := openMem(t, streamSchema, []storage.IndexSpec{{Name: "u", KeyCols: []int{0}, TSCol: 2, TTLType: storage.TTLLatest, LatCount: latest}})
+	keys, rounds := 400, 60
+	if raceEnabled {
+		keys, rounds = 100, 30
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for round := 0; round < rounds; round++ {
+			for k := 0; k < keys+round*10; k++ { // ten new keys a round
+				row := []types.Value{types.StringValue(fmt.Sprintf("k%04d", k)), types.Int64Value(int64(round)),
+					types.TimestampValue(int64(round)), types.DoubleValue(float64(k)), types.StringValue("n")}
+				if _, err := tb.Put(row); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	passes := 0
+	for running := true; running; passes++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if _, err := tb.Evict(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 0; k < keys+(rounds-1)*10; k++ {
+		first := max(0, (k-keys)/10+1) // the round that created the key
+		if k < keys {
+			first = 0
+		}
+		var got []int64
+		err := tb.Scan(0, []types.Value{types.StringValue(fmt.Sprintf("k%04d", k))}, 1<<40, 0, func(ts int64, _ uint64, _ []byte) bool {
+			got = append(got, ts)
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{}
+		for r := rounds - 1; r >= first && len(want) < latest; r-- {
+			want = append(want, int64(r))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("key %d: ts %v, want %v", k, got, want)
+		}
+	}
+	total, live := storage.ArenaBytes(tb)
+	t.Logf("%d eviction passes; arenas %d bytes (live %d)", passes, total, live)
+}
