@@ -18,3 +18,11 @@ func SetFastAnswerHook(f func()) (restore func()) {
 	testHookAnswer = f
 	return func() { testHookAnswer = old }
 }
+
+// SetFastPathSendBuffer sets the send buffer of the connections Serve
+// accepts (see testSendBuffer).
+func SetFastPathSendBuffer(n int) (restore func()) {
+	old := testSendBuffer
+	testSendBuffer = n
+	return func() { testSendBuffer = old }
+}

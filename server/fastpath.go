@@ -120,6 +120,11 @@ func (fs *fastServer) accept(ln net.Listener) error {
 			continue
 		}
 		delay = 0
+		if testSendBuffer > 0 {
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetWriteBuffer(testSendBuffer)
+			}
+		}
 		if fs.loops != nil && fs.loops.take(c) {
 			continue
 		}
@@ -241,7 +246,6 @@ func (fc *fastConn) one() (ok, closeAfter bool, err error) {
 	}
 	fc.br.Discard(len(head))
 	fc.c.SetReadDeadline(time.Time{}) // the head's limit, not the body's (as net/http)
-	closeAfter = closeAfter || fc.fs.closing.Load()
 	// The body: in the read buffer when it fits, else read into fc.buf.
 	var body []byte
 	if length <= fc.br.Size() {
@@ -257,6 +261,8 @@ func (fc *fastConn) one() (ok, closeAfter bool, err error) {
 			return false, false, err
 		}
 	}
+	// Closing now (shutdown began while the body came): say so.
+	closeAfter = closeAfter || fc.fs.closing.Load()
 	fc.out = fc.x.answer(fc.fs.s, fc.out[:0], body, db, name, closeAfter)
 	if length <= fc.br.Size() {
 		fc.br.Discard(length)
@@ -413,6 +419,12 @@ func (x *fastExchange) route(target []byte, length int) (db, name string, ok boo
 		Header: x.hdr, ContentLength: int64(length), Host: "", RemoteAddr: x.remote, RequestURI: x.path}
 	return deploymentPath(&x.req)
 }
+
+// testSendBuffer, when positive (set by tests, before Serve), is the send
+// buffer of the connections accepted: a small one makes the answers' writes
+// short without megabytes of answers (the kernel grows its own up to
+// net.ipv4.tcp_wmem's 4 MiB).
+var testSendBuffer int
 
 // testHookAnswer, when set (by tests, before Serve), runs before each fast
 // answer: a handler's panic reaching the connection's code.
