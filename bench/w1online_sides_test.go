@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,10 @@ import (
 
 	"github.com/sundialdb/sundial/client"
 )
+
+// flagW1OFastPath chooses how the HTTP side's server reads feature requests,
+// so that both ways can be measured in the same run.
+var flagW1OFastPath = flag.String("w1o.fastpath", "", "BenchmarkW1Online: the HTTP side's server --fast-path, loop or goroutine (\"\": the server's default, loop on Linux)")
 
 // child is a server process started by the benchmark.
 type child struct {
@@ -117,6 +122,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	if !*flagW1ODurable {
 		mode = []string{"--in-memory"} // like redis-server --save '' --appendonly no
 	}
+	if *flagW1OFastPath != "" {
+		mode = append(mode, "--fast-path", *flagW1OFastPath)
+	}
 	if *flagW1OHTTPProfile == "" {
 		var env []string
 		if *flagW1OServerProcs > 0 {
@@ -127,6 +135,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		args := []string{"--addr", addr, "--data", b.TempDir(), "--cpuprofile", fmt.Sprintf("%s-server-%d.pprof", *flagW1OHTTPProfile, n)}
 		if *flagW1ODurable {
 			args = append(args, "--durable") // w1server is in memory unless told
+		}
+		if *flagW1OFastPath != "" {
+			args = append(args, "--fast-path", *flagW1OFastPath)
 		}
 		srv = startChild(b, buildW1Server(b), args...)
 	}
@@ -224,6 +235,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	name := "http"
 	if *flagW1ODurable {
 		name = "http-durable"
+	}
+	if *flagW1OFastPath != "" {
+		name += "-" + *flagW1OFastPath
 	}
 	side := &w1oSide{name: name, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), res: res, reqs: reqs}
 	if m := serverMetric(ctx, "http://"+addr, "sundial_table_bytes"); m > 0 {

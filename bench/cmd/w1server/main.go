@@ -25,8 +25,9 @@ func main() {
 	durable := flag.Bool("durable", false, "log writes to a WAL under --data (default: in memory, as before durability)")
 	memLimit := flag.Int64("memory-limit", 0, "the Go runtime's soft memory limit, bytes (0: none; see server.Config.MemoryLimit)")
 	releaseAfter := flag.Duration("release-after", server.DefaultReleaseAfter, "return the heap a bulk load freed to the OS after this long without PUTs (negative: never)")
+	fastPath := flag.String("fast-path", "", "how feature requests are read, a `way`: loop or goroutine (see server.Config.FastPath; \"\": the default)")
 	flag.Parse()
-	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable, MemoryLimit: *memLimit, ReleaseAfter: *releaseAfter})
+	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable, MemoryLimit: *memLimit, ReleaseAfter: *releaseAfter, FastPath: *fastPath})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "w1server:", err)
 		os.Exit(1)
