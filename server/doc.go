@@ -52,6 +52,22 @@
 // returns the heap the load freed to the OS; Config.MemoryLimit sets the Go
 // runtime's soft memory limit.
 //
+// Serve reads plain feature requests (POST /dbs/{db}/deployments/{name},
+// HTTP/1.1 with a Content-Length) itself, without net/http's per-request
+// machinery, and hands a connection to net/http for good at its first other
+// request, with the bytes read ahead (fastpath.go). Config.FastPath (and
+// 'sundial server --fast-path') chooses how: "loop", the default on Linux,
+// takes the accepted TCP connections' descriptors over and serves them from
+// epoll event loops, one per GOMAXPROCS, each a goroutine locked to its
+// thread (eventloop_linux.go): pipelined requests are answered in order with
+// one write, a short write waits for the socket to drain, and a sweep each
+// second closes connections idle for 2 minutes or sending a head for 10
+// seconds, as net/http's timeouts would; "goroutine" (the default elsewhere)
+// reads each connection in a goroutine of its own. Both parse heads with the
+// same functions and answer with the same handler; shutting down, both
+// close idle connections at once and finish the requests under way (answered
+// with Connection: close) and the answers being written.
+//
 // Durability: Open creates the data directory and opens a durable instance
 // on it (session.Instance.Recover; Config.InMemory opts out). Every
 // acknowledged write (the rows of a PUT, an INSERT or an online LOAD DATA;
