@@ -4,6 +4,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,9 @@ import (
 // closes the connections past readHeaderTimeout or idleTimeout. The first
 // request that is not a plain feature request turns the descriptor back
 // into a net.Conn for net/http, with what was read ahead, as the goroutine
-// way does.
+// way does. As in Redis, a request being answered delays the other
+// connections of its loop: feature requests take microseconds, and anything
+// long (SQL, loads) is net/http's.
 
 const defaultFastPath = FastPathLoop
 
@@ -192,7 +195,8 @@ func newEventLoop(fs *fastServer) (*eventLoop, error) {
 // wakefd is still open.
 func (l *eventLoop) wakeLocked() {
 	if !l.exited.Load() {
-		one := [8]byte{1} // an eventfd counter increment, native endian (amd64, arm64: little)
+		var one [8]byte // the eventfd counter's increment
+		binary.NativeEndian.PutUint64(one[:], 1)
 		syscall.Write(l.wakefd, one[:])
 	}
 }
@@ -381,7 +385,9 @@ func (l *eventLoop) serve(lc *loopConn) {
 // read reads once what the connection has for us; level-triggered epoll
 // reports it again if there is more.
 func (l *eventLoop) read(lc *loopConn) (eof bool, err error) {
-	if cap(lc.in)-len(lc.in) < loopBufSize/4 {
+	// A body's buffer has room for it all (see process); else read at least
+	// a quarter of the first buffer's size at a time.
+	if free := cap(lc.in) - len(lc.in); free == 0 || free < loopBufSize/4 && lc.phase != phaseBody {
 		b := make([]byte, len(lc.in), max(2*cap(lc.in), loopBufSize))
 		copy(b, lc.in)
 		lc.in = b

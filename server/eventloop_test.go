@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/sundialdb/sundial/client"
 	"github.com/sundialdb/sundial/server"
+	"github.com/sundialdb/sundial/session"
 )
 
 // What the event loop adds to the fast path (pipelining, partial reads and
@@ -594,4 +596,53 @@ func TestFastPathNoLeak(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	})
+}
+
+// wrappedListener's connections are not *net.TCPConn.
+type wrappedListener struct{ net.Listener }
+
+func (l wrappedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return struct{ net.Conn }{c}, nil
+}
+
+// TestFastPathOtherListener: with "loop", the connections of a listener
+// other than TCP's are read the goroutine way, still on the fast path; a
+// FastPath that is neither way fails Serve.
+func TestFastPathOtherListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(session.NewInstance(), server.Config{FastPath: server.FastPathLoop, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, wrappedListener{ln}) }()
+	addr := ln.Addr().String()
+	hc := &http.Client{Transport: &http.Transport{}}
+	setup(t, &proc{t: t, url: "http://" + addr, c: client.New("http://"+addr, hc)})
+	hc.CloseIdleConnections()
+	before := fastCount(t, addr)
+	c, br := dialTest(t, addr)
+	req, _ := probeRequest(1)
+	checkProbeAnswer(t, "through a wrapped listener", rawExchange(t, c, br, req+req, 2)[1], 1)
+	if n := fastCount(t, addr) - before; n != 2 {
+		t.Errorf("%d requests on the fast path, want 2", n)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := server.New(session.NewInstance(), server.Config{FastPath: "threads"})
+	if err := bad.Serve(context.Background(), ln); err == nil || !strings.Contains(err.Error(), `"threads"`) {
+		t.Errorf("Serve with FastPath threads: %v", err)
+	}
 }
