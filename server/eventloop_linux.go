@@ -528,7 +528,7 @@ func (l *eventLoop) handoff(lc *loopConn) {
 	c, err := net.FileConn(f) // a duplicate, in Go's poller
 	f.Close()
 	if err != nil {
-		l.s.log.Warn("fast path: cannot hand a connection to net/http; closing it", "remote", lc.x.remote, "err", fmt.Errorf("file conn: %w", err))
+		l.s.log.Warn("fast path: cannot hand a connection to net/http; closing it", "remote", lc.x.remote, "err", err)
 		return
 	}
 	var r io.Reader = c
