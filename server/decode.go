@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/sundialdb/sundial/session"
 	"github.com/sundialdb/sundial/types"
 )
 
@@ -106,6 +107,7 @@ func decodeRequestInto(body []byte, in types.Schema, table string, slab *rowSlab
 type rowSlab struct {
 	rows [][]types.Value
 	vals []types.Value
+	ans  session.Answers // a feature request's answers
 }
 
 var slabPool = sync.Pool{New: func() any { return new(rowSlab) }}
@@ -118,12 +120,13 @@ func getSlab() *rowSlab { return slabPool.Get().(*rowSlab) }
 
 // putSlab returns a slab to the pool once nothing uses its rows any more.
 func putSlab(s *rowSlab) {
-	if cap(s.vals) > maxSlabValues {
+	if cap(s.vals) > maxSlabValues || s.ans.Size() > maxSlabValues {
 		return
 	}
 	clear(s.vals) // drop the strings
 	clear(s.rows)
 	s.vals, s.rows = s.vals[:0], s.rows[:0]
+	s.ans.Reset()
 	slabPool.Put(s)
 }
 

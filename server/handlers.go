@@ -371,10 +371,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, dep *online.Depl
 	if err != nil {
 		return 0, err
 	}
-	schema, out, err := session.RequestRows(dep, rows)
-	if err != nil {
+	if err := session.RequestRowsInto(dep, rows, &slab.ans); err != nil {
 		return 0, err
 	}
+	schema, out := dep.Schema(), slab.ans.Rows
 	b := append((*buf)[:0], `{"code":0,"msg":"ok","data":{`...)
 	if req.NeedSchema {
 		b = append(b, `"schema":[`...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -397,12 +398,24 @@ type Answers struct {
 	vals []types.Value
 }
 
+// Size is the number of values the Answers' memory holds (for a pool that
+// drops large ones).
+func (a *Answers) Size() int { return cap(a.vals) }
+
+// Reset forgets the answers (and the strings they refer to), keeping the
+// memory.
+func (a *Answers) Reset() {
+	clear(a.vals[:cap(a.vals)])
+	clear(a.Rows[:cap(a.Rows)])
+	a.vals, a.Rows = a.vals[:0], a.Rows[:0]
+}
+
 // RequestRowsInto is RequestRows answering into ans (the output schema is
 // dep.Schema()). ans.Rows is valid until the next call with ans.
 func RequestRowsInto(dep *online.Deployment, rows [][]types.Value, ans *Answers) error {
 	now := time.Now().UnixMilli()
-	ans.vals = ans.vals[:0]
 	width := len(dep.Schema())
+	ans.vals = slices.Grow(ans.vals[:0], len(rows)*width)
 	for i, r := range rows {
 		var err error
 		if ans.vals, err = dep.AppendRequest(ans.vals, r, now); err != nil {
