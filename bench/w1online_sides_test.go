@@ -28,6 +28,8 @@ import (
 
 // flagW1OFastPath chooses how the HTTP side's server reads feature requests,
 // so that both ways can be measured in the same run.
+var flagW1OLoops = flag.Int("w1o.loops", 0, "BenchmarkW1Online: the HTTP side's server --loops (0: the server's default, one per GOMAXPROCS)")
+
 var flagW1OFastPath = flag.String("w1o.fastpath", "", "BenchmarkW1Online: the HTTP side's server --fast-path, loop or goroutine (\"\": the server's default, loop on Linux)")
 
 // child is a server process started by the benchmark.
@@ -124,6 +126,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	}
 	if *flagW1OFastPath != "" {
 		mode = append(mode, "--fast-path", *flagW1OFastPath)
+	}
+	if *flagW1OLoops > 0 {
+		mode = append(mode, "--loops", fmt.Sprint(*flagW1OLoops))
 	}
 	if *flagW1OHTTPProfile == "" {
 		var env []string

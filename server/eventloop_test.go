@@ -646,3 +646,35 @@ func TestFastPathOtherListener(t *testing.T) {
 		t.Errorf("Serve with FastPath threads: %v", err)
 	}
 }
+
+// TestLoopCount: Config.Loops sets the number of event loops (one epoll
+// descriptor each), and connections spread over them are all answered.
+func TestLoopCount(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("event loops are Linux's")
+	}
+	for _, loops := range []int{1, 3} {
+		t.Run(fmt.Sprint(loops), func(t *testing.T) {
+			before := openFDs(t)
+			addr, stop := serveSetUp(t, server.Config{FastPath: server.FastPathLoop, Loops: loops})
+			epolls := 0
+			for _, fd := range newFDs(before, openFDs(t)) {
+				if strings.HasSuffix(fd, "anon_inode:[eventpoll]") {
+					epolls++
+				}
+			}
+			if epolls != loops {
+				t.Errorf("%d epoll descriptors, want %d", epolls, loops)
+			}
+			req, _ := probeRequest(0)
+			for i := range 2 * loops {
+				c, br := dialTest(t, addr)
+				rawExchange(t, c, br, strings.Repeat(req, i+1), i+1)
+				c.Close()
+			}
+			if err := stop(); err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		})
+	}
+}

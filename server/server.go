@@ -78,6 +78,12 @@ type Config struct {
 	// Either way, the first request that is something else hands the
 	// connection to net/http. Serve rejects any other value.
 	FastPath string
+	// Loops is the number of event loops of FastPathLoop; 0 means one per
+	// GOMAXPROCS. Each loop computes the answers of its connections on its
+	// own thread, as Redis does on its one: fewer loops than cores leave
+	// the rest to other work (on a small machine shared with the clients,
+	// one loop took the least CPU per request).
+	Loops int
 }
 
 // The values of Config.FastPath.
@@ -432,7 +438,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hl := &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	fs := &fastServer{s: s, handoff: hl, conns: map[*fastConn]struct{}{}}
 	if s.cfg.FastPath == FastPathLoop {
-		loops, err := startEventLoops(fs, runtime.GOMAXPROCS(0))
+		n := s.cfg.Loops
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		loops, err := startEventLoops(fs, n)
 		if err != nil {
 			// Not fatal: the goroutine way serves the same requests.
 			s.log.Warn("fast path: no event loops; reading each connection in a goroutine", "err", err)

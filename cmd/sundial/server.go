@@ -18,7 +18,7 @@ import (
 var serverCommand = &command{
 	name:     "server",
 	summary:  "serve the REST API (OpenMLDB APIServer paths) over an embedded instance",
-	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--in-memory] [--max-body 16MiB] [--fast-path loop|goroutine]",
+	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--in-memory] [--max-body 16MiB] [--fast-path loop|goroutine] [--loops n]",
 	help: `Server serves Sundial's REST API over an embedded instance: PUT
 /dbs/{db}/tables/{t} inserts rows, POST /dbs/{db}/deployments/{name} answers
 feature requests, POST /dbs/{db} runs SQL, GET /dbs, /health and /metrics
@@ -38,9 +38,13 @@ even on kill -9. --in-memory keeps nothing on disk.`,
 		snapEvery := fs.Int64("snapshot-every", session.DefaultSnapshotEvery, "take a snapshot every `n` log records")
 		shutdown := fs.Duration("shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for requests in flight when stopping")
 		fastPath := fs.String("fast-path", "", "how feature requests are read, a `way`: loop (epoll event loops, one per GOMAXPROCS; the default on Linux) or goroutine (a goroutine per connection; the default elsewhere)")
+		loops := fs.Int("loops", 0, "with --fast-path loop: the number of event `loops` (0: one per GOMAXPROCS)")
 		return func(e *env, args []string) int {
 			if len(args) > 0 {
 				return usageError(e, "server", "unexpected arguments: %q", args)
+			}
+			if *loops < 0 {
+				return usageError(e, "server", "--loops: want 0 or more, not %d", *loops)
 			}
 			limit, err := parseSize(*maxBody)
 			if err != nil {
@@ -49,7 +53,7 @@ even on kill -9. --in-memory keeps nothing on disk.`,
 			if p := *fastPath; p != "" && p != server.FastPathLoop && p != server.FastPathGoroutine {
 				return usageError(e, "server", "--fast-path: want %s or %s, not %q", server.FastPathLoop, server.FastPathGoroutine, p)
 			}
-			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown, InMemory: *inMemory, SnapshotEvery: *snapEvery, FastPath: *fastPath})
+			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown, InMemory: *inMemory, SnapshotEvery: *snapEvery, FastPath: *fastPath, Loops: *loops})
 			if err != nil {
 				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
 				return exitFail

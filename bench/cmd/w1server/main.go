@@ -25,9 +25,10 @@ func main() {
 	durable := flag.Bool("durable", false, "log writes to a WAL under --data (default: in memory, as before durability)")
 	memLimit := flag.Int64("memory-limit", 0, "the Go runtime's soft memory limit, bytes (0: none; see server.Config.MemoryLimit)")
 	releaseAfter := flag.Duration("release-after", server.DefaultReleaseAfter, "return the heap a bulk load freed to the OS after this long without PUTs (negative: never)")
+	loops := flag.Int("loops", 0, "with --fast-path loop: the number of event `loops` (0: one per GOMAXPROCS)")
 	fastPath := flag.String("fast-path", "", "how feature requests are read, a `way`: loop or goroutine (see server.Config.FastPath; \"\": the default)")
 	flag.Parse()
-	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable, MemoryLimit: *memLimit, ReleaseAfter: *releaseAfter, FastPath: *fastPath})
+	srv, err := server.Open(server.Config{DataDir: *data, MaxBody: *maxBody, InMemory: !*durable, MemoryLimit: *memLimit, ReleaseAfter: *releaseAfter, FastPath: *fastPath, Loops: *loops})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "w1server:", err)
 		os.Exit(1)
