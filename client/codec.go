@@ -84,11 +84,11 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return strconv.AppendUint(b, uint64(x), 10), nil
 	case float64:
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return appendFloat(b, x, 64), nil
+			return jsonwire.AppendFloat(b, x, 64), nil
 		}
 	case float32:
 		if f := float64(x); !math.IsNaN(f) && !math.IsInf(f, 0) {
-			return appendFloat(b, f, 32), nil
+			return jsonwire.AppendFloat(b, f, 32), nil
 		}
 	case json.Number:
 		if x != "" && isNumber(string(x)) {
@@ -102,23 +102,6 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, m...), nil
-}
-
-// appendFloat writes f as encoding/json does.
-func appendFloat(b []byte, f float64, bits int) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, bits)
-	if format == 'e' { // e-09 → e-9
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
 }
 
 // isNumber tells whether s is a JSON number.
@@ -245,7 +228,7 @@ func (d *decoder) members(i int, fn func(key string, i int) (int, bool)) (int, b
 // rows decodes [[v, ...], ...] (or null) at s[i].
 func (d *decoder) rows(i int) (int, [][]any, bool) {
 	s := d.s
-	if end, ok := d.literal(i, "null"); ok {
+	if end, ok := jsonwire.ScanLiteral(d.s, i, "null"); ok {
 		return end, nil, true
 	}
 	if i >= len(s) || s[i] != '[' {
@@ -372,13 +355,13 @@ func (d *decoder) scalar(i int) (int, any, bool) {
 		end, ok := jsonwire.ScanNumber(d.s, i)
 		return end, json.Number(s[i:end]), ok
 	case c == 't':
-		end, ok := d.literal(i, "true")
+		end, ok := jsonwire.ScanLiteral(d.s, i, "true")
 		return end, true, ok
 	case c == 'f':
-		end, ok := d.literal(i, "false")
+		end, ok := jsonwire.ScanLiteral(d.s, i, "false")
 		return end, false, ok
 	case c == 'n':
-		end, ok := d.literal(i, "null")
+		end, ok := jsonwire.ScanLiteral(d.s, i, "null")
 		return end, nil, ok
 	}
 	return i, nil, false
@@ -415,13 +398,6 @@ func (d *decoder) str(i int) (int, string, bool) {
 	return len(s), "", false
 }
 
-func (d *decoder) literal(i int, lit string) (int, bool) {
-	if len(d.s)-i >= len(lit) && d.s[i:i+len(lit)] == lit {
-		return i + len(lit), true
-	}
-	return i, false
-}
-
 // other skips the value of a member whose key is none of names; a key that
 // matches one ignoring case (as encoding/json matches fields) is not ok.
 func (d *decoder) other(key string, i int, names ...string) (int, bool) {
@@ -430,53 +406,11 @@ func (d *decoder) other(key string, i int, names ...string) (int, bool) {
 			return i, false
 		}
 	}
-	return d.skip(i, 0)
+	return jsonwire.ScanValue(d.s, i, maxDepth)
 }
 
-// skip checks the value at s[i] and returns the index after it.
-func (d *decoder) skip(i, depth int) (int, bool) {
-	s := d.s
-	if i >= len(s) || depth > 1000 {
-		return i, false
-	}
-	switch s[i] {
-	case '[':
-		i = d.ws(i + 1)
-		if i < len(s) && s[i] == ']' {
-			return i + 1, true
-		}
-		for {
-			end, ok := d.skip(i, depth+1)
-			if !ok {
-				return end, false
-			}
-			i = d.ws(end)
-			if i >= len(s) {
-				return i, false
-			}
-			if s[i] == ']' {
-				return i + 1, true
-			}
-			if s[i] != ',' {
-				return i, false
-			}
-			i = d.ws(i + 1)
-		}
-	case '{':
-		return d.members(i, func(_ string, i int) (int, bool) { return d.skip(i, depth+1) })
-	}
-	end, _, ok := d.scalar(i)
-	return end, ok
-}
+func (d *decoder) ws(i int) int { return jsonwire.SkipSpace(d.s, i) }
 
-func (d *decoder) ws(i int) int {
-	for i < len(d.s) {
-		switch d.s[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
+// maxDepth bounds the nesting of a value the decoder skips, as
+// encoding/json's limit does.
+const maxDepth = 10000

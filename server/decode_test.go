@@ -167,7 +167,7 @@ func TestAppendValue(t *testing.T) {
 		{types.DoubleValue(22), `22`},
 		{types.DoubleValue(1e21), `1e+21`},
 		{types.DoubleValue(1e20), `100000000000000000000`},
-		{types.DoubleValue(1e-7), `1e-07`},
+		{types.DoubleValue(1e-7), `1e-7`}, // as encoding/json writes it
 		{types.DoubleValue(math.NaN()), `null`},
 		{types.DoubleValue(math.Inf(-1)), `null`},
 		{types.StringValue("a\"\\\n\t\x01\u2028é\xff"), `"a\"\\\n\t\u0001\u2028é\ufffd"`},

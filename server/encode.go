@@ -54,21 +54,13 @@ func appendValue(b []byte, v types.Value) []byte {
 	return append(b, "null"...)
 }
 
-// appendFloat writes f as encoding/json does: the shortest representation
-// that reads back to the same bits, in exponent form only for very small or
-// very large magnitudes.
+// appendFloat writes f as encoding/json does (jsonwire.AppendFloat), and
+// NaN and ±Inf, which JSON lacks, as null.
 func appendFloat(b []byte, f float64, bits int) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 {
-		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-			format = 'e'
-		}
-	}
-	return strconv.AppendFloat(b, f, format, -1, bits)
+	return jsonwire.AppendFloat(b, f, bits)
 }
 
 // OpenMLDB's names of the types, in the three places its APIServer writes them.

@@ -9,19 +9,6 @@ import "github.com/sundialdb/sundial/jsonwire"
 // pass over its bytes. On text that is not valid JSON they never index out of
 // range, but what they return is meaningless.
 
-// skipWS returns the index of the first non-space byte of b at or after i.
-func skipWS(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
 // valueEnd returns the index just after the JSON value that starts at b[i].
 func valueEnd(b []byte, i int) int {
 	if i >= len(b) {
@@ -76,11 +63,11 @@ func stringEnd(b []byte, i int) int {
 // forEachElem calls fn with the index and text of each element of the JSON
 // array arr (which starts, after spaces, with '['), stopping at fn's first error.
 func forEachElem(arr []byte, fn func(i int, v []byte) error) error {
-	i := skipWS(arr, 0)
+	i := jsonwire.SkipSpace(arr, 0)
 	if i >= len(arr) || arr[i] != '[' {
 		return nil
 	}
-	i = skipWS(arr, i+1)
+	i = jsonwire.SkipSpace(arr, i+1)
 	for n := 0; i < len(arr) && arr[i] != ']'; n++ {
 		end := valueEnd(arr, i)
 		if end <= i {
@@ -89,9 +76,9 @@ func forEachElem(arr []byte, fn func(i int, v []byte) error) error {
 		if err := fn(n, arr[i:end]); err != nil {
 			return err
 		}
-		i = skipWS(arr, end)
+		i = jsonwire.SkipSpace(arr, end)
 		if i < len(arr) && arr[i] == ',' {
-			i = skipWS(arr, i+1)
+			i = jsonwire.SkipSpace(arr, i+1)
 		}
 	}
 	return nil
@@ -107,17 +94,17 @@ func countElems(arr []byte) int {
 // forEachMember calls fn with the raw key (with its quotes) and the value of
 // each member of the JSON object obj, stopping at fn's first error.
 func forEachMember(obj []byte, fn func(key, v []byte) error) error {
-	i := skipWS(obj, 0)
+	i := jsonwire.SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return nil
 	}
-	i = skipWS(obj, i+1)
+	i = jsonwire.SkipSpace(obj, i+1)
 	for i < len(obj) && obj[i] != '}' {
 		kend := stringEnd(obj, i)
 		key := obj[i:kend]
-		i = skipWS(obj, kend)
+		i = jsonwire.SkipSpace(obj, kend)
 		if i < len(obj) && obj[i] == ':' {
-			i = skipWS(obj, i+1)
+			i = jsonwire.SkipSpace(obj, i+1)
 		}
 		end := valueEnd(obj, i)
 		if end <= i {
@@ -126,9 +113,9 @@ func forEachMember(obj []byte, fn func(key, v []byte) error) error {
 		if err := fn(key, obj[i:end]); err != nil {
 			return err
 		}
-		i = skipWS(obj, end)
+		i = jsonwire.SkipSpace(obj, end)
 		if i < len(obj) && obj[i] == ',' {
-			i = skipWS(obj, i+1)
+			i = jsonwire.SkipSpace(obj, i+1)
 		}
 	}
 	return nil
@@ -136,7 +123,7 @@ func forEachMember(obj []byte, fn func(key, v []byte) error) error {
 
 // firstByte returns the first non-space byte of b (0 when there is none).
 func firstByte(b []byte) byte {
-	i := skipWS(b, 0)
+	i := jsonwire.SkipSpace(b, 0)
 	if i < len(b) {
 		return b[i]
 	}
@@ -145,7 +132,7 @@ func firstByte(b []byte) byte {
 
 // trimWS returns b without leading and trailing spaces.
 func trimWS(b []byte) []byte {
-	b = b[skipWS(b, 0):]
+	b = b[jsonwire.SkipSpace(b, 0):]
 	for len(b) > 0 {
 		switch b[len(b)-1] {
 		case ' ', '\t', '\n', '\r':
@@ -175,19 +162,19 @@ const maxDepth = 10000
 // left to encoding/json). Other members are checked and skipped. vals must
 // be nil on entry.
 func scanTopObject(body []byte, keys []string, vals [][]byte) bool {
-	i := skipWS(body, 0)
+	i := jsonwire.SkipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return false
 	}
-	i = skipWS(body, i+1)
+	i = jsonwire.SkipSpace(body, i+1)
 	if i < len(body) && body[i] == '}' {
-		return skipWS(body, i+1) == len(body)
+		return jsonwire.SkipSpace(body, i+1) == len(body)
 	}
 	for {
 		if i >= len(body) || body[i] != '"' {
 			return false
 		}
-		kend, ok := scanString(body, i)
+		kend, ok := jsonwire.ScanString(body, i)
 		if !ok {
 			return false
 		}
@@ -204,12 +191,12 @@ func scanTopObject(body []byte, keys []string, vals [][]byte) bool {
 				break
 			}
 		}
-		i = skipWS(body, kend)
+		i = jsonwire.SkipSpace(body, kend)
 		if i >= len(body) || body[i] != ':' {
 			return false
 		}
-		i = skipWS(body, i+1)
-		end, ok := scanValue(body, i, 1)
+		i = jsonwire.SkipSpace(body, i+1)
+		end, ok := jsonwire.ScanValue(body, i, maxDepth-1)
 		if !ok {
 			return false
 		}
@@ -219,15 +206,15 @@ func scanTopObject(body []byte, keys []string, vals [][]byte) bool {
 			}
 			vals[k] = body[i:end]
 		}
-		i = skipWS(body, end)
+		i = jsonwire.SkipSpace(body, end)
 		if i >= len(body) {
 			return false
 		}
 		switch body[i] {
 		case ',':
-			i = skipWS(body, i+1)
+			i = jsonwire.SkipSpace(body, i+1)
 		case '}':
-			return skipWS(body, i+1) == len(body)
+			return jsonwire.SkipSpace(body, i+1) == len(body)
 		default:
 			return false
 		}
@@ -250,128 +237,4 @@ func asciiEqualFold(b []byte, name string) bool {
 		}
 	}
 	return true
-}
-
-// scanValue checks the JSON value that starts at b[i] (no leading spaces)
-// and returns the index just after it; depth is its nesting level.
-func scanValue(b []byte, i, depth int) (int, bool) {
-	if i >= len(b) {
-		return i, false
-	}
-	switch c := b[i]; {
-	case c == '"':
-		return scanString(b, i)
-	case c == '[':
-		if depth >= maxDepth {
-			return i, false
-		}
-		i = skipWS(b, i+1)
-		if i < len(b) && b[i] == ']' {
-			return i + 1, true
-		}
-		for {
-			end, ok := scanValue(b, i, depth+1)
-			if !ok {
-				return end, false
-			}
-			i = skipWS(b, end)
-			if i >= len(b) {
-				return i, false
-			}
-			switch b[i] {
-			case ',':
-				i = skipWS(b, i+1)
-			case ']':
-				return i + 1, true
-			default:
-				return i, false
-			}
-		}
-	case c == '{':
-		if depth >= maxDepth {
-			return i, false
-		}
-		i = skipWS(b, i+1)
-		if i < len(b) && b[i] == '}' {
-			return i + 1, true
-		}
-		for {
-			if i >= len(b) || b[i] != '"' {
-				return i, false
-			}
-			end, ok := scanString(b, i)
-			if !ok {
-				return end, false
-			}
-			i = skipWS(b, end)
-			if i >= len(b) || b[i] != ':' {
-				return i, false
-			}
-			i = skipWS(b, i+1)
-			if end, ok = scanValue(b, i, depth+1); !ok {
-				return end, false
-			}
-			i = skipWS(b, end)
-			if i >= len(b) {
-				return i, false
-			}
-			switch b[i] {
-			case ',':
-				i = skipWS(b, i+1)
-			case '}':
-				return i + 1, true
-			default:
-				return i, false
-			}
-		}
-	case c == '-' || '0' <= c && c <= '9':
-		return jsonwire.ScanNumber(b, i)
-	case c == 't':
-		return scanLiteral(b, i, "true")
-	case c == 'f':
-		return scanLiteral(b, i, "false")
-	case c == 'n':
-		return scanLiteral(b, i, "null")
-	}
-	return i, false
-}
-
-func scanLiteral(b []byte, i int, lit string) (int, bool) {
-	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
-		return i + len(lit), true
-	}
-	return i, false
-}
-
-// scanString checks the string that starts at b[i] (a '"') and returns the
-// index just after its closing quote.
-func scanString(b []byte, i int) (int, bool) {
-	for i++; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1, true
-		case c < 0x20:
-			return i, false
-		case c == '\\':
-			i++
-			if i >= len(b) {
-				return i, false
-			}
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(b)-i < 5 || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
-					return i, false
-				}
-				i += 4
-			default:
-				return i, false
-			}
-		}
-	}
-	return i, false
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
