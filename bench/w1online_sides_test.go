@@ -244,6 +244,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	if *flagW1OFastPath != "" {
 		name += "-" + *flagW1OFastPath
 	}
+	if *flagW1OLoops > 0 {
+		name += fmt.Sprintf("-loops%d", *flagW1OLoops)
+	}
 	side := &w1oSide{name: name, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), res: res, reqs: reqs}
 	if m := serverMetric(ctx, "http://"+addr, "sundial_table_bytes"); m > 0 {
 		side.storePerRow = float64(m) / float64(n)

@@ -29,8 +29,8 @@ import (
 // Two ways of reading (Config.FastPath): "goroutine" reads each connection
 // in a goroutine of its own (fastConn.serve, below); "loop", the default on
 // Linux (eventloop_linux.go), takes the accepted TCP connections' file
-// descriptors over and serves them from one epoll event loop per GOMAXPROCS,
-// Redis-style: no goroutine parks and wakes around each request, no read
+// descriptors over and serves them from epoll event loops (Config.Loops,
+// by default one per GOMAXPROCS), Redis-style: no goroutine parks and wakes around each request, no read
 // ends in EAGAIN, no deadline is set per request (in the W1 benchmark's
 // server profile, the scheduler's runtime.mcall fell from 5-14% of the CPU
 // to 1-2%, reads from 10-13% to 6-8%). Both share the parser (headLen, parseHead) and the
@@ -513,21 +513,21 @@ func (w *fastWriter) appendResponse(b []byte, closeAfter bool) []byte {
 	return append(b, w.body...)
 }
 
-// The Date header, formatted once a second.
-var dateCache struct {
-	mu   sync.Mutex
+// The Date header, formatted once a second and shared without a lock (the
+// event loops answer in parallel).
+type dateText struct {
 	sec  int64
 	text []byte
 }
 
+var dateCache atomic.Pointer[dateText]
+
 func appendDate(b []byte) []byte {
 	now := time.Now()
-	dateCache.mu.Lock()
-	if s := now.Unix(); s != dateCache.sec || dateCache.text == nil {
-		dateCache.sec = s
-		dateCache.text = now.UTC().AppendFormat(dateCache.text[:0], http.TimeFormat)
+	d := dateCache.Load()
+	if s := now.Unix(); d == nil || d.sec != s {
+		d = &dateText{sec: s, text: now.UTC().AppendFormat(nil, http.TimeFormat)}
+		dateCache.Store(d)
 	}
-	b = append(b, dateCache.text...)
-	dateCache.mu.Unlock()
-	return b
+	return append(b, d.text...)
 }
