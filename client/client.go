@@ -23,6 +23,12 @@ type Client struct {
 	// the context's), which spares net/http.Client's per-request work.
 	rt      http.RoundTripper
 	timeout time.Duration
+	// feat carries the feature requests of New's client, on connections
+	// of their own: the server answers feature requests on a fast path
+	// until a connection's first request of another kind, which hands the
+	// connection to net/http for good, so a pool shared with SQL and PUTs
+	// would soon serve every request the slow way.
+	feat http.RoundTripper
 }
 
 // MaxIdleConnsPerHost is how many idle keep-alive connections the default
@@ -41,6 +47,7 @@ func New(baseURL string, hc *http.Client) *Client {
 		tr.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 		tr.DisableCompression = true // the server does not compress: no Accept-Encoding
 		c.rt, c.timeout = tr, 30*time.Second
+		c.feat = tr.Clone() // the same settings, a pool of its own
 		c.http = &http.Client{Transport: tr, Timeout: c.timeout}
 	}
 	return c
@@ -207,7 +214,7 @@ func (c *Client) request(ctx context.Context, db, deployment string, rows [][]an
 		return nil, nil, encodingError(err)
 	}
 	method, path := http.MethodPost, "/dbs/"+url.PathEscape(db)+"/deployments/"+url.PathEscape(deployment)
-	status, data, err := c.roundTrip(ctx, method, path, body)
+	status, data, err := c.roundTrip(ctx, c.feat, method, path, body)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -297,7 +304,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 			}
 		}
 	}
-	status, data, err := c.roundTrip(ctx, method, path, b)
+	status, data, err := c.roundTrip(ctx, c.rt, method, path, b)
 	if err != nil {
 		return err
 	}
@@ -308,15 +315,16 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 // net/http only reads it).
 var jsonContentType = []string{"application/json"}
 
-// roundTrip sends a request (body nil for none) and returns the response's
-// status and body. The body is read into a slice of its own, which the
-// caller may keep (decoded values point into it).
-func (c *Client) roundTrip(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+// roundTrip sends a request (body nil for none) through rt (nil: the
+// http.Client given to New) and returns the response's status and body.
+// The body is read into a slice of its own, which the caller may keep
+// (decoded values point into it).
+func (c *Client) roundTrip(ctx context.Context, rt http.RoundTripper, method, path string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	if c.rt != nil && c.timeout > 0 {
+	if rt != nil && c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel() // after the body is read
@@ -330,8 +338,8 @@ func (c *Client) roundTrip(ctx context.Context, method, path string, body []byte
 		req.Header["Content-Type"] = jsonContentType
 	}
 	var resp *http.Response
-	if c.rt != nil {
-		if resp, err = c.rt.RoundTrip(req); err != nil {
+	if rt != nil {
+		if resp, err = rt.RoundTrip(req); err != nil {
 			// As http.Client reports it.
 			return 0, nil, &url.Error{Op: method[:1] + strings.ToLower(method[1:]), URL: target, Err: err}
 		}

@@ -16,5 +16,8 @@
 // without encoding/json's reflection (codec.go; identical results, with
 // encoding/json as the fallback for unusual values and answers). The client
 // New makes keeps up to MaxIdleConnsPerHost keep-alive connections and
-// sends requests to its transport directly.
+// sends requests to its transport directly; its feature requests have a pool
+// of connections of their own, which stay on the server's fast path (the
+// server hands a connection to net/http at its first request of another
+// kind).
 package client

@@ -678,3 +678,26 @@ func TestLoopCount(t *testing.T) {
 		})
 	}
 }
+
+// TestClientFeatureRequestsStayFast: the client package keeps its feature
+// requests on connections of their own, so after its SQL and PUT calls
+// (which hand their connections to net/http) every feature request is
+// still answered on the fast path.
+func TestClientFeatureRequestsStayFast(t *testing.T) {
+	eachFastPath(t, func(t *testing.T, mode string) {
+		p, addr := startServing(t, server.Config{FastPath: mode})
+		setup(t, p)
+		before := fastCount(t, addr)
+		for range 3 {
+			checkProbes(t, p)
+			// A key no probe asks for: the answers stay the same.
+			if err := p.c.Insert(context.Background(), "db", "t", [][]any{{"zz", 1000, 1, 1}}); err != nil {
+				t.Fatal(err)
+			}
+			p.sql("db", "SELECT count(*) AS n FROM t")
+		}
+		if got, want := fastCount(t, addr)-before, 3*len(probes); got != want {
+			t.Errorf("%d of %d feature requests on the fast path", got, want)
+		}
+	})
+}

@@ -237,8 +237,8 @@ func TestFastPathProtocol(t *testing.T) {
 		c3.Close()
 		checkProbes(t, p)
 		// The fast way: the 3 pipelined, the first before /health and the one
-		// with Connection: close (the client package's connections went to
-		// net/http with their first SQL request, and stay there).
+		// with Connection: close, and the client package's feature requests
+		// (on connections of their own: TestClientFeatureRequestsStayFast).
 		resp, err := http.Get(p.url + "/metrics")
 		if err != nil {
 			t.Fatal(err)
