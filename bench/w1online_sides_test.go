@@ -42,8 +42,17 @@ func startChild(b *testing.B, name string, args ...string) *child {
 	return startChildEnv(b, nil, name, args...)
 }
 
+// flagW1OServerCPUs pins the servers (sundial server or w1server, and
+// redis-server) to CPUs, through taskset; run the benchmark itself under
+// taskset on the other CPUs, so that load generator and server each have
+// cores of their own instead of taking turns on every core (README.md).
+var flagW1OServerCPUs = flag.String("w1o.servercpus", "", "BenchmarkW1Online: run the HTTP and Redis sides' servers with taskset -c `cpus` (\"\": not pinned)")
+
 // startChildEnv is startChild with more environment variables.
 func startChildEnv(b *testing.B, env []string, name string, args ...string) *child {
+	if *flagW1OServerCPUs != "" { // taskset execs the server: the pid stays the server's
+		name, args = "taskset", append([]string{"-c", *flagW1OServerCPUs, name}, args...)
+	}
 	cmd := exec.Command(name, args...)
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
