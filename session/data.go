@@ -702,7 +702,7 @@ func (s *Session) AppendRows(tn sql.TableName, rows *types.Batch) error {
 		after = st.LastSeq()
 	}
 	if n := len(d.mem); n == 0 || d.mem[n-1].after != after {
-		d.mem = append(d.mem, memPart{after: after, rows: emptyBatchOf(t.Schema)})
+		d.mem = append(d.mem, memPart{after: after, rows: emptyBatchOf(t.Schema, 0)})
 	}
 	// Appended in place: queries running hold a frozen view of the rows.
 	p := d.mem[len(d.mem)-1].rows

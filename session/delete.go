@@ -214,7 +214,7 @@ func (s *Session) deleteKey(t *planner.Table, where sql.Expr) (func(row []types.
 
 // filterBatch returns b without the rows match accepts, and how many those were.
 func filterBatch(b *types.Batch, match func([]types.Value) bool) (*types.Batch, int) {
-	out := emptyBatchOf(b.Schema)
+	out := emptyBatchOf(b.Schema, b.Len())
 	row := make([]types.Value, len(b.Cols))
 	n := 0
 	for r := 0; r < b.Len(); r++ {

@@ -447,7 +447,7 @@ func decodeRows(schema types.Schema, rec []byte) (*types.Batch, error) {
 		return nil, corrupt
 	}
 	rec = rec[k:]
-	b := emptyBatchOf(schema)
+	b := emptyBatchOf(schema, int(min(n, 1<<16))) // n is checked against the record's length, not trusted beyond
 	var vals []types.Value
 	for i := uint64(0); i < n; i++ {
 		l, k := binary.Uvarint(rec)

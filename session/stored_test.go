@@ -93,7 +93,7 @@ func TestBatchReadsStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := emptyBatchOf(tb.Schema)
+	app := emptyBatchOf(tb.Schema, 0)
 	for i, v := range []types.Value{types.StringValue("app"), {Kind: types.Timestamp, I: 3}, types.DoubleValue(9), types.FloatValue(1), types.Int32Value(1)} {
 		app.Cols[i].Append(v)
 	}

@@ -107,7 +107,7 @@ func TestVerifyReplaySample(t *testing.T) {
 		s := New(NewInstance())
 		runSQL(t, s, `CREATE DATABASE db; USE db;
 			CREATE TABLE events (user_id string, ts timestamp, amount double, flag int, INDEX(KEY=user_id, TS=ts))`)
-		b := emptyBatchOf(mustTable(t, s).Schema)
+		b := emptyBatchOf(mustTable(t, s).Schema, 0)
 		for _, r := range stored {
 			for c, v := range r {
 				b.Cols[c].Append(v)
