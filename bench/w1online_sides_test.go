@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sundialdb/sundial/bench/rawhttp"
 	"github.com/sundialdb/sundial/client"
 )
 
@@ -197,21 +199,25 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	do := func(q *w1Req) error { _, err := answer(q); return err }
 	if *flagW1OHTTPClient == "raw" {
 		// C keep-alive connections of the minimal load generator
-		// (rawhttp_test.go), one per client goroutine.
-		conns := make(chan *rawConn, *flagW1OC)
+		// (bench/rawhttp), one per client goroutine.
+		type rawClient struct {
+			c   *rawhttp.Conn
+			buf []byte
+		}
+		conns := make(chan *rawClient, *flagW1OC)
 		for range *flagW1OC {
-			rc, err := dialRaw(addr)
+			rc, err := rawhttp.Dial(addr)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer rc.Close()
-			conns <- rc
+			conns <- &rawClient{c: rc}
 		}
 		path := "/dbs/" + w1oDB + "/deployments/" + w1oDeploy
 		do = func(q *w1Req) error {
 			rc := <-conns
 			defer func() { conns <- rc }()
-			return rc.requestW1(path, q)
+			return requestW1(rc.c, &rc.buf, path, q)
 		}
 	} else if *flagW1OHTTPClient != "client" {
 		b.Fatalf("-w1o.httpclient %q: raw or client", *flagW1OHTTPClient)
@@ -460,4 +466,32 @@ func httpGet(ctx context.Context, url string) (string, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	return string(data), err
+}
+
+// requestW1 posts one W1 request row to a deployment through the minimal
+// load generator (bench/rawhttp; buf is the connection's body buffer) and
+// checks that the answer is 200 with code 0 and one row (the values are
+// checked through the client package: checkAnswers).
+func requestW1(rc *rawhttp.Conn, buf *[]byte, path string, q *w1Req) error {
+	b := (*buf)[:0]
+	b = append(b, `{"input":[[`...)
+	b = strconv.AppendQuote(b, q.user)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, q.ts, 10)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, q.amount, 'g', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendQuote(b, q.cat)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(q.flag), 10)
+	b = append(b, `]],"need_schema":false}`...)
+	*buf = b
+	status, resp, err := rc.Post(path, b)
+	if err != nil {
+		return err
+	}
+	if status != 200 || !bytes.HasPrefix(resp, []byte(`{"code":0,`)) || bytes.Count(resp, []byte("[[")) != 1 {
+		return fmt.Errorf("HTTP %d: %.200s", status, resp)
+	}
+	return nil
 }

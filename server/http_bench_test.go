@@ -2,13 +2,12 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"github.com/sundialdb/sundial/bench"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sundialdb/sundial/bench"
+	"github.com/sundialdb/sundial/bench/rawhttp"
 	"github.com/sundialdb/sundial/client"
 	"github.com/sundialdb/sundial/server"
 	"github.com/sundialdb/sundial/session"
@@ -119,19 +120,22 @@ func BenchmarkW1HTTP(b *testing.B) {
 			body := fmt.Sprintf(`{"input":[["%s",%d,%v,"%s",%d]]}`, reqRows[i][0]...)
 			reqs[i] = fmt.Appendf(nil, "POST /dbs/w1/deployments/feat HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body)
 		}
-		conns := make([]*rawConn, w1HTTPClients)
+		conns := make([]*rawhttp.Conn, w1HTTPClients)
 		for g := range conns {
-			rc, err := dialRaw(addr)
+			rc, err := rawhttp.Dial(addr)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer rc.c.Close()
+			defer rc.Close()
 			conns[g] = rc
 		}
 		var bytesOut atomic.Int64
 		runW1Clients(b, func(g, i int) error {
-			n, err := conns[g].roundTrip(reqs[(g*131+i)%nreq])
-			bytesOut.Add(int64(n))
+			status, body, err := conns[g].RoundTrip(reqs[(g*131+i)%nreq])
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("HTTP %d: %.200s", status, body)
+			}
+			bytesOut.Add(int64(len(body)))
 			return err
 		})
 		b.ReportMetric(float64(bytesOut.Load())/float64(b.N), "resp-B/op")
@@ -202,74 +206,6 @@ func processCPU() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
-// rawConn is a keep-alive HTTP/1.1 client connection that allocates
-// nothing per request: it writes prepared requests and reads a response's
-// status line, headers and Content-Length body.
-type rawConn struct {
-	c   net.Conn
-	r   *bufio.Reader
-	buf []byte
-}
-
-func dialRaw(addr string) (*rawConn, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &rawConn{c: c, r: bufio.NewReaderSize(c, 16<<10), buf: make([]byte, 64<<10)}, nil
-}
-
-var (
-	contentLengthHeader = []byte("content-length:")
-	status200           = []byte("HTTP/1.1 200 ")
-)
-
-// roundTrip sends req and reads the response; it returns the body's size.
-func (rc *rawConn) roundTrip(req []byte) (int, error) {
-	if _, err := rc.c.Write(req); err != nil {
-		return 0, err
-	}
-	n, body, err := readHTTPMessage(rc.r, rc.buf)
-	if err != nil {
-		return 0, err
-	}
-	_ = body
-	return n, nil
-}
-
-// readHTTPMessage reads one HTTP/1.1 message with a Content-Length body
-// into buf; the first line of a response must be a 200.
-func readHTTPMessage(r *bufio.Reader, buf []byte) (int, []byte, error) {
-	clen := -1
-	for first := true; ; first = false {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return 0, nil, err
-		}
-		if first && bytes.HasPrefix(line, []byte("HTTP/")) && !bytes.HasPrefix(line, status200) {
-			return 0, nil, fmt.Errorf("response %q", line)
-		}
-		if len(line) <= 2 {
-			break
-		}
-		if len(line) > len(contentLengthHeader) && bytes.EqualFold(line[:len(contentLengthHeader)], contentLengthHeader) {
-			v := bytes.TrimSpace(line[len(contentLengthHeader):])
-			n := 0
-			for _, c := range v {
-				n = n*10 + int(c-'0')
-			}
-			clen = n
-		}
-	}
-	if clen < 0 || clen > len(buf) {
-		return 0, nil, fmt.Errorf("content length %d", clen)
-	}
-	if _, err := io.ReadFull(r, buf[:clen]); err != nil {
-		return 0, nil, err
-	}
-	return clen, buf[:clen], nil
-}
-
 // cannedServer answers every request on a loopback port with body (200,
 // application/json), allocating nothing per request.
 func cannedServer(b *testing.B, body []byte) string {
@@ -307,7 +243,7 @@ func cannedServer(b *testing.B, body []byte) string {
 				r := bufio.NewReaderSize(c, 16<<10)
 				buf := make([]byte, 64<<10)
 				for {
-					if _, _, err := readHTTPMessage(r, buf); err != nil {
+					if _, _, err := rawhttp.ReadMessage(r, buf); err != nil {
 						return
 					}
 					if _, err := c.Write(resp); err != nil {
@@ -329,11 +265,11 @@ func BenchmarkW1HTTPPut(b *testing.B) {
 	const batch = 10000
 	ts := w1HTTPServer(b)
 	addr := ts.Listener.Addr().String()
-	rc, err := dialRaw(addr)
+	rc, err := rawhttp.Dial(addr)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rc.c.Close()
+	defer rc.Close()
 	// Distinct keys and times per batch: the same body would store duplicates
 	// just as well, but fresh rows are what a load sends.
 	bodies := make([][]byte, 8)
@@ -353,8 +289,8 @@ func BenchmarkW1HTTPPut(b *testing.B) {
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := rc.roundTrip(bodies[i%len(bodies)]); err != nil {
-			b.Fatal(err)
+		if status, body, err := rc.RoundTrip(bodies[i%len(bodies)]); err != nil || status != http.StatusOK {
+			b.Fatal(status, string(body), err)
 		}
 	}
 	b.StopTimer()
