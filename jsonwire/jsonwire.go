@@ -185,17 +185,9 @@ func ScanValue[T string | []byte](s T, i, depth int) (int, bool) {
 			if !ok {
 				return end, false
 			}
-			i = SkipSpace(s, end)
-			if i >= len(s) {
-				return i, false
-			}
-			switch s[i] {
-			case ',':
-				i = SkipSpace(s, i+1)
-			case ']':
-				return i + 1, true
-			default:
-				return i, false
+			var done bool
+			if i, done, ok = afterElem(s, end, ']'); !ok || done {
+				return i, ok
 			}
 		}
 	case c == '{':
@@ -222,17 +214,9 @@ func ScanValue[T string | []byte](s T, i, depth int) (int, bool) {
 			if end, ok = ScanValue(s, i, depth-1); !ok {
 				return end, false
 			}
-			i = SkipSpace(s, end)
-			if i >= len(s) {
-				return i, false
-			}
-			switch s[i] {
-			case ',':
-				i = SkipSpace(s, i+1)
-			case '}':
-				return i + 1, true
-			default:
-				return i, false
+			var done bool
+			if i, done, ok = afterElem(s, end, '}'); !ok || done {
+				return i, ok
 			}
 		}
 	case c == '-' || '0' <= c && c <= '9':
@@ -245,6 +229,23 @@ func ScanValue[T string | []byte](s T, i, depth int) (int, bool) {
 		return ScanLiteral(s, i, "null")
 	}
 	return i, false
+}
+
+// afterElem reads what follows an array element or object member that ends
+// at end: a comma (i is then the next one's start) or the closing byte
+// (done; i is after it). Anything else is not ok.
+func afterElem[T string | []byte](s T, end int, closing byte) (i int, done, ok bool) {
+	i = SkipSpace(s, end)
+	if i >= len(s) {
+		return i, false, false
+	}
+	switch s[i] {
+	case ',':
+		return SkipSpace(s, i+1), false, true
+	case closing:
+		return i + 1, true, true
+	}
+	return i, false, false
 }
 
 // AppendFloat appends the finite f as encoding/json writes a float of that
