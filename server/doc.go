@@ -62,7 +62,9 @@
 // thread (eventloop_linux.go): pipelined requests are answered in order with
 // one write, a short write waits for the socket to drain, and a sweep each
 // second closes connections idle for 2 minutes or sending a head for 10
-// seconds, as net/http's timeouts would; "goroutine" (the default elsewhere)
+// seconds, as net/http's timeouts would, and those whose body has not come
+// within a minute of its head or whose client has not taken an answer
+// within a minute (the goroutine way sets the same as deadlines); "goroutine" (the default elsewhere)
 // reads each connection in a goroutine of its own. Both parse heads with the
 // same functions and answer with the same handler; shutting down, both
 // close idle connections at once and finish the requests under way (answered

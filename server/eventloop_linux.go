@@ -315,11 +315,20 @@ func (l *eventLoop) exit() {
 
 // sweep closes the connections idle for longer than idleTimeout and those
 // whose request head has been coming for longer than readHeaderTimeout, as
-// net/http would.
+// net/http would, those whose body has been coming for longer than
+// bodyTimeout, and those whose answer has waited for the client to read it
+// for longer than writeTimeout.
 func (l *eventLoop) sweep() {
 	for _, lc := range l.conns {
 		age := l.now.Sub(lc.since)
-		if lc.idle() && age > idleTimeout || lc.phase == phaseHead && !lc.waitOut && age > readHeaderTimeout {
+		switch {
+		case lc.waitOut:
+			if l.now.Sub(lc.outSince) > writeTimeout {
+				l.close(lc)
+			}
+		case lc.idle() && age > idleTimeout,
+			lc.phase == phaseHead && age > readHeaderTimeout,
+			lc.phase == phaseBody && age > bodyTimeout:
 			l.close(lc)
 		}
 	}
@@ -329,7 +338,7 @@ func (l *eventLoop) sweep() {
 const (
 	phaseIdle = iota // a request: nothing of it read
 	phaseHead        // the rest of a request head: readHeaderTimeout runs
-	phaseBody        // the rest of a body: no timeout (as net/http, without a ReadTimeout)
+	phaseBody        // the rest of a body: bodyTimeout runs
 )
 
 // loopConn is a connection served by a loop.
@@ -342,9 +351,10 @@ type loopConn struct {
 	phase int       // what the connection is waiting for
 	since time.Time // when it started to
 
-	closeAfter bool // close once out is written
-	handoff    bool // hand the connection to net/http once out is written
-	waitOut    bool // waiting for EPOLLOUT (not EPOLLIN) until out is written
+	closeAfter bool      // close once out is written
+	handoff    bool      // hand the connection to net/http once out is written
+	waitOut    bool      // waiting for EPOLLOUT (not EPOLLIN) until out is written
+	outSince   time.Time // when waitOut began: writeTimeout runs
 
 	x fastExchange
 }
@@ -477,8 +487,11 @@ func (l *eventLoop) flush(lc *loopConn) {
 		lc.sent += max(n, 0)
 		if lc.sent < len(lc.out) {
 			// A short write: the socket's buffer is full.
-			if !lc.waitOut && !l.modify(lc, syscall.EPOLLOUT) {
-				return
+			if !lc.waitOut {
+				if !l.modify(lc, syscall.EPOLLOUT) {
+					return
+				}
+				lc.outSince = l.now
 			}
 			lc.waitOut = true
 			return

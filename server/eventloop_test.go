@@ -701,3 +701,49 @@ func TestClientFeatureRequestsStayFast(t *testing.T) {
 		}
 	})
 }
+
+// TestFastPathBodyAndWriteTimeouts: a request whose body stops coming is
+// closed after bodyTimeout; a client that stops reading its answers is
+// closed after writeTimeout (the server's send buffer made small, so the
+// answers wait), having received only part of them.
+func TestFastPathBodyAndWriteTimeouts(t *testing.T) {
+	const body, write = 300 * time.Millisecond, 400 * time.Millisecond
+	defer server.SetFastPathTimeouts(10*time.Second, time.Minute, 20*time.Millisecond)()
+	defer server.SetFastPathBodyWriteTimeouts(body, write)()
+	defer server.SetFastPathSendBuffer(8 << 10)()
+	eachFastPath(t, func(t *testing.T, mode string) {
+		addr, _ := serveSetUp(t, server.Config{FastPath: mode})
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { // the body stops after 10 of its 100 bytes
+			defer wg.Done()
+			c, br := dialTest(t, addr)
+			start := time.Now()
+			io.WriteString(c, "POST /dbs/db/deployments/f HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"input\":")
+			if err := readEOF(c, br, body+3*time.Second); err != nil {
+				t.Errorf("body cut short: %v", err)
+			} else if d := time.Since(start); d < body || d > body+2*time.Second {
+				t.Errorf("body cut short: closed after %v, want about %v", d, body)
+			}
+		}()
+		go func() { // three answers of about 70 KB each, none read
+			defer wg.Done()
+			c := dialSmallWindow(t, addr)
+			defer c.Close()
+			var raw strings.Builder
+			for j := range 3 {
+				raw.WriteString(bigRequest(3000, 100000*(j+1)))
+			}
+			io.WriteString(c, raw.String())
+			time.Sleep(write + time.Second)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, err := io.Copy(io.Discard, c)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("unread answers: the connection is still open after %v", write+time.Second)
+			} else if n >= 3*70_000 {
+				t.Errorf("unread answers: %d bytes came, all of the answers: the connection was not cut", n)
+			}
+		}()
+		wg.Wait()
+	})
+}

@@ -11,6 +11,14 @@ func SetFastPathTimeouts(header, idle, sweep time.Duration) (restore func()) {
 	return func() { readHeaderTimeout, idleTimeout, loopSweep = h, i, s }
 }
 
+// SetFastPathBodyWriteTimeouts sets bodyTimeout and writeTimeout, as
+// SetFastPathTimeouts does the others.
+func SetFastPathBodyWriteTimeouts(body, write time.Duration) (restore func()) {
+	b, w := bodyTimeout, writeTimeout
+	bodyTimeout, writeTimeout = body, write
+	return func() { bodyTimeout, writeTimeout = b, w }
+}
+
 // SetFastAnswerHook makes f run before every answer of the fast path (see
 // testHookAnswer), under the same rules.
 func SetFastAnswerHook(f func()) (restore func()) {

@@ -36,11 +36,17 @@ import (
 // to 1-2%, reads from 10-13% to 6-8%). Both share the parser (headLen, parseHead) and the
 // answering (fastExchange), and hand over to net/http the same way.
 
-// The connection timeouts, as net/http's ReadHeaderTimeout and IdleTimeout
-// (variables so that tests can shorten them).
+// The connection timeouts, as net/http's ReadHeaderTimeout and IdleTimeout,
+// and two more for the feature requests the fast path reads itself (their
+// bodies are small): a body must arrive within bodyTimeout of its head, and
+// the client must take an answer within writeTimeout, so that a client that
+// stalls mid-request or stops reading does not hold a connection and its
+// buffers for ever. Variables, so that tests can shorten them.
 var (
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
+	bodyTimeout       = time.Minute
+	writeTimeout      = time.Minute
 	// loopSweep is how often an event loop closes its connections that are
 	// past those timeouts (it sets no deadline per request).
 	loopSweep = time.Second
@@ -220,7 +226,7 @@ func (fc *fastConn) serve() {
 			return
 		}
 		if !ok {
-			fc.c.SetReadDeadline(time.Time{})
+			fc.c.SetDeadline(time.Time{}) // net/http sets its own
 			handed = fs.handoff.give(&handedConn{Conn: fc.c, r: fc.br})
 			return
 		}
@@ -246,7 +252,7 @@ func (fc *fastConn) one() (ok, closeAfter bool, err error) {
 		return false, false, nil
 	}
 	fc.br.Discard(len(head))
-	fc.c.SetReadDeadline(time.Time{}) // the head's limit, not the body's (as net/http)
+	fc.c.SetReadDeadline(time.Now().Add(bodyTimeout)) // the body's limit now, not the head's
 	// The body: in the read buffer when it fits, else read into fc.buf.
 	var body []byte
 	if length <= fc.br.Size() {
@@ -268,6 +274,7 @@ func (fc *fastConn) one() (ok, closeAfter bool, err error) {
 	if length <= fc.br.Size() {
 		fc.br.Discard(length)
 	}
+	fc.c.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := fc.c.Write(fc.out); err != nil {
 		return false, false, err
 	}
