@@ -26,6 +26,7 @@ import (
 
 	"github.com/sundialdb/sundial/bench/rawhttp"
 	"github.com/sundialdb/sundial/client"
+	"github.com/sundialdb/sundial/jsonwire"
 )
 
 // flagW1OFastPath chooses how the HTTP side's server reads feature requests,
@@ -475,13 +476,13 @@ func httpGet(ctx context.Context, url string) (string, error) {
 func requestW1(rc *rawhttp.Conn, buf *[]byte, path string, q *w1Req) error {
 	b := (*buf)[:0]
 	b = append(b, `{"input":[[`...)
-	b = strconv.AppendQuote(b, q.user)
+	b = jsonwire.AppendString(b, q.user, false)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, q.ts, 10)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, q.amount, 'g', -1, 64)
+	b = jsonwire.AppendFloat(b, q.amount, 64)
 	b = append(b, ',')
-	b = strconv.AppendQuote(b, q.cat)
+	b = jsonwire.AppendString(b, q.cat, false)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(q.flag), 10)
 	b = append(b, `]],"need_schema":false}`...)

@@ -29,12 +29,13 @@ import (
 // Two ways of reading (Config.FastPath): "goroutine" reads each connection
 // in a goroutine of its own (fastConn.serve, below); "loop", the default on
 // Linux (eventloop_linux.go), takes the accepted TCP connections' file
-// descriptors over and serves them from epoll event loops (Config.Loops,
-// by default one per GOMAXPROCS), Redis-style: no goroutine parks and wakes around each request, no read
-// ends in EAGAIN, no deadline is set per request (in the W1 benchmark's
-// server profile, the scheduler's runtime.mcall fell from 5-14% of the CPU
-// to 1-2%, reads from 10-13% to 6-8%). Both share the parser (headLen, parseHead) and the
-// answering (fastExchange), and hand over to net/http the same way.
+// descriptors over and serves them from epoll event loops (Config.Loops, by
+// default one per GOMAXPROCS), Redis-style: no goroutine parks and wakes
+// around each request, no read ends in EAGAIN, no deadline is set per
+// request (in the W1 benchmark's server profile, the scheduler's
+// runtime.mcall fell from 5-14% of the CPU to 1-2%, reads from 10-13% to
+// 6-8%). Both share the parser (headLen, parseHead) and the answering
+// (fastExchange), and hand over to net/http the same way.
 
 // The connection timeouts, as net/http's ReadHeaderTimeout and IdleTimeout,
 // and two more for the feature requests the fast path reads itself (their

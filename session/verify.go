@@ -301,7 +301,7 @@ func (s *Session) verifyDeploy(ctx context.Context, st *sql.Deploy, plan planner
 	// The batch side reads the main table's rows as offline rows: its store
 	// stays empty for the replay.
 	rows := stored[mainKey]
-	b := emptyBatchOf(main.Schema, 0)
+	b := emptyBatchOf(main.Schema, len(rows))
 	for _, r := range rows {
 		for c, v := range r {
 			b.Cols[c].Append(v)
