@@ -28,6 +28,12 @@
 //     readers walk it without locks while one writer (Put holds the segment's
 //     mutex) inserts, rows arriving in ts order taking an O(1) fast path.
 //
+// A scan walks a key's nodes in batches and reads each batch's directory
+// entries in one loop, prefetching the records (storage/prefetch), while the
+// caller reads the batch before: in a store larger than the caches every row
+// costs misses of some 400 ns, which overlap this way instead of following
+// one another.
+//
 // BenchmarkBytesPerRow compares layer two against one huandu list per key
 // (the reference implementation behind the same timeList interface).
 // BenchmarkW1BytesPerRow reports the bytes per row of workload W1's table

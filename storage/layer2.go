@@ -55,36 +55,60 @@ func (a arenaList) scan(maxTS int64, tt ttl, rows *rowStore, fn func(int64, uint
 	} else {
 		it = l.SeekTS(maxTS)
 	}
-	// Rows are read in batches (1, 2, 4, ... up to maxFetch: a scan that
-	// stops at its first rows does no extra work) so that the cache misses
-	// of a batch's directory entries and row bytes overlap.
+	// Rows are read in batches (4, 8, 16, then 16 at a time: a scan that
+	// stops at its first rows walks few rows it does not read), pipelined
+	// so that their cache misses (in a large store some 400 ns each)
+	// overlap: batch k+1 is walked, then batch k goes to fn, its records
+	// having been prefetched when it was resolved, then batch k+1 is
+	// resolved (its directory entries read in one tight loop, its records
+	// prefetched). Prefetching the entries during the walk as well measured
+	// slower (W1 at 10M: p99 +20%), the walk of a long key's contiguous
+	// nodes outrunning the memory system.
 	r := rows.reader()
-	var tss [maxFetch]int64
-	var seqs [maxFetch]uint64
-	var got [maxFetch][]byte
-	size := 1
-	for it.Valid() {
-		n, expired := 0, false
-		for ; n < size && it.Valid(); it.Next() {
+	var bufs [2]scanBatch
+	cur, next := &bufs[0], &bufs[1]
+	size := firstBatch
+	expired := false
+	walk := func(b *scanBatch) {
+		b.n = 0
+		for b.n < size && !expired && it.Valid() {
 			ts, seq := it.Row()
 			if expired = tt.expired(ts, pos); expired {
 				break
 			}
-			tss[n], seqs[n] = ts, seq
-			n++
+			b.ts[b.n], b.seq[b.n] = ts, seq
+			b.n++
 			pos++
+			it.Next()
 		}
-		r.fetch(seqs[:n], got[:n])
-		for i := 0; i < n; i++ {
-			if got[i] != nil && !fn(tss[i], seqs[i], got[i]) {
+		size = min(2*size, maxBatch)
+	}
+	walk(cur)
+	r.resolve(cur.seq[:cur.n], cur.row[:cur.n])
+	for cur.n > 0 {
+		walk(next)
+		for i := 0; i < cur.n; i++ {
+			if cur.row[i] != nil && !fn(cur.ts[i], cur.seq[i], cur.row[i]) {
 				return
 			}
 		}
-		if expired {
-			return
-		}
-		size = min(2*size, maxFetch)
+		r.resolve(next.seq[:next.n], next.row[:next.n])
+		cur, next = next, cur
 	}
+}
+
+// A scan's first batch, and the most rows it walks ahead of those it reads.
+const (
+	firstBatch = 4
+	maxBatch   = 16
+)
+
+// scanBatch is a batch of a scan's rows: walked (ts, seq), then resolved (row).
+type scanBatch struct {
+	n   int
+	ts  [maxBatch]int64
+	seq [maxBatch]uint64
+	row [maxBatch][]byte
 }
 
 func (a arenaList) evict(tt ttl, rows *rowStore) int {

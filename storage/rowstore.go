@@ -5,6 +5,9 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"unsafe"
+
+	"github.com/sundialdb/sundial/storage/prefetch"
 )
 
 // The row store holds every row of a table once, whatever its number of
@@ -300,10 +303,9 @@ func (s *rowStore) get(seq uint64) []byte {
 // sparse since holds entries that no longer change (dead, or pointing to a
 // chunk that may be gone, which makes the reader reload).
 type rowReader struct {
-	s       *rowStore
-	pd      *dir[page]
-	cd      *dir[chunk]
-	touched byte // what fetch read to bring rows into the cache
+	s  *rowStore
+	pd *dir[page]
+	cd *dir[chunk]
 }
 
 func (s *rowStore) reader() rowReader {
@@ -324,39 +326,39 @@ func (r *rowReader) entry(seq uint64) (e uint64, ok bool) {
 	return 0, true // a sparse page lacks it: dead
 }
 
-// maxFetch is the most rows fetch reads at once.
-const maxFetch = 16
-
-// fetch sets rows[i] to the bytes of row seqs[i], or nil if it is no longer
-// stored (len(seqs) <= maxFetch). It loads every entry before it reads any
-// row, and touches each row's first and last bytes before returning, so that
-// the cache misses of the rows overlap rather than follow one another.
-func (r *rowReader) fetch(seqs []uint64, rows [][]byte) {
-	var es [maxFetch]uint64
-	var found [maxFetch]bool
+// resolve sets rows[i] to the bytes of row seqs[i], or nil if it is no
+// longer stored, as get does, and starts loading them into the cache (the
+// scan reads them a batch later). It reads every entry before it looks at
+// any chunk, so that their cache misses overlap.
+func (r *rowReader) resolve(seqs []uint64, rows [][]byte) {
+	var es [maxBatch]uint64
+	var found [maxBatch]bool
 	for i, seq := range seqs {
 		es[i], found[i] = r.entry(seq)
 	}
-	var touch byte
 	for i, seq := range seqs {
 		e := es[i]
 		var c *chunk
 		if found[i] && entryRefs(e) > 0 {
 			c = r.cd.get(uint64(entryChunk(e)))
 		}
+		var row []byte
 		switch {
 		case c != nil:
-			rows[i] = record(c, e)
+			row = record(c, e)
 		case found[i] && entryRefs(e) == 0:
-			rows[i] = nil
 		default:
-			rows[i] = r.get(seq) // the tables need reloading
+			row = r.get(seq) // the tables need reloading
 		}
-		if row := rows[i]; len(row) > 0 {
-			touch ^= row[0] ^ row[len(row)-1]
+		rows[i] = row
+		if len(row) > 0 {
+			first := uintptr(unsafe.Pointer(&row[0]))
+			prefetch.Line(first)
+			if last := first + uintptr(len(row)-1); last>>6 != first>>6 {
+				prefetch.Line(last)
+			}
 		}
 	}
-	r.touched ^= touch
 }
 
 // get returns the bytes of row seq, or nil if it is no longer stored.

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +14,11 @@ import (
 )
 
 var sink int64
+
+var (
+	flagW1ScanRows = flag.Int("w1scan.rows", 1_000_000, "BenchmarkW1Scan: W1 rows stored before the scans")
+	flagW1ScanCopy = flag.Bool("w1scan.copy", false, "BenchmarkW1Scan: copy every key's list into a fresh arena after the load (each key's nodes together)")
+)
 
 var benchSchema = types.Schema{
 	{Name: "user", Kind: types.String},
@@ -251,7 +257,8 @@ func BenchmarkW1BytesPerRow(b *testing.B) {
 	}
 }
 
-// BenchmarkW1Scan reads windows of W1-like keys after storing 1M rows: per
+// BenchmarkW1Scan reads windows of W1-like keys after storing 1M rows
+// (-w1scan.rows; at 10M the store is larger than any cache or TLB): per
 // op, the newest rows (up to 1,000) of a random key, decoding amount, and it
 // reports the time per row read. top100 draws among the 100 hottest keys
 // (thousands of rows each, half the table: more than the caches hold),
@@ -261,11 +268,14 @@ func BenchmarkW1Scan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w1Rows(1_000_000, func(row []types.Value) {
+	w1Rows(*flagW1ScanRows, func(row []types.Value) {
 		if _, err := tb.Put(row); err != nil {
 			b.Fatal(err)
 		}
 	})
+	if *flagW1ScanCopy {
+		storage.CopyListsNow(tb)
+	}
 	dec := tb.Decoder([]int{2})
 	for _, nkeys := range []int{100, 100_000} {
 		name := "top100"
