@@ -35,9 +35,16 @@ import (
 // computed from the rows as usual.
 
 // DefaultLongMinRows is the number of rows in a key's newest frame from
-// which the key keeps buckets: below it, reading the rows is about as quick
-// as merging buckets, and buckets would cost memory for little.
-const DefaultLongMinRows = 1024
+// which the key keeps the buckets of a long window whose ring has nb
+// buckets: four rows a bucket, and at least 64. Below it, reading the rows
+// is about as quick as merging buckets and reading the partial ones, and
+// the buckets would cost memory for little: a bucket costs some 40 bytes per
+// call, a stored row some 65, so a key's buckets stay under a sixth of its
+// rows' memory per call. A day's buckets over 30 days (nb 32) start at 128
+// rows; an hour's (nb 722) at 2,888.
+func DefaultLongMinRows(nb int64) int {
+	return int(max(64, min(4*nb, 1<<30)))
+}
 
 // LongWindow is one window of a long_windows option.
 type LongWindow struct {
@@ -205,6 +212,11 @@ type longWindow struct {
 	ttl     storage.IndexSpec
 	seed    maphash.Seed
 	shards  [64]lwShard
+	// has filters the keys with a series, so that most requests and
+	// writes (keys below MinRows) skip the shard's lock and map: bit
+	// (hash>>6)%hasBits is set before a key's series is published and never
+	// cleared (a set bit only means "look in the map").
+	has     [hasBits / 64]atomic.Uint64
 	cancel  func()
 	scratch sync.Pool // of *lwScratch
 	served  atomic.Int64
@@ -249,12 +261,26 @@ func (sc *lwScratch) collected(ts int64, _ uint64, row []byte) bool {
 	return true
 }
 
+// hasBits is the size of longWindow.has: 8 KiB, a few percent of false
+// positives with thousands of keys in buckets.
+const hasBits = 1 << 16
+
 func (lw *longWindow) shard(key []byte) *lwShard {
 	return &lw.shards[maphash.Bytes(lw.seed, key)%uint64(len(lw.shards))]
 }
 
+// hasBit returns the word of lw.has and the bit in it of a key's hash h.
+func (lw *longWindow) hasBit(h uint64) (*atomic.Uint64, uint64) {
+	b := (h >> 6) % hasBits
+	return &lw.has[b/64], 1 << (b % 64)
+}
+
 func (lw *longWindow) get(key []byte) *series {
-	sh := lw.shard(key)
+	h := maphash.Bytes(lw.seed, key)
+	if w, bit := lw.hasBit(h); w.Load()&bit == 0 {
+		return nil
+	}
+	sh := &lw.shards[h%uint64(len(lw.shards))]
 	sh.mu.RLock()
 	s := sh.series[string(key)]
 	sh.mu.RUnlock()
@@ -386,6 +412,8 @@ func (lw *longWindow) build(key []byte) {
 		lw.add(s, ts, sc, i)
 	}
 	lw.putScratch(sc)
+	w, bit := lw.hasBit(maphash.Bytes(lw.seed, key))
+	w.Or(bit)
 	sh := lw.shard(key)
 	sh.mu.Lock()
 	if sh.series == nil {
@@ -678,13 +706,13 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		}
 	}
 	if lw == nil {
-		minRows := c.opts.LongMinRows
-		if minRows <= 0 {
-			minRows = DefaultLongMinRows
-		}
 		nb := f.Start/spec.BucketMS + 2
 		if nb > 1<<20 {
 			return planner.Errorf(planner.ErrUnsupported, "long window %s: buckets of %s cut the frame into %d buckets; give a longer bucket (at most %d per frame)", a.Window, spec.Text, nb, 1<<20)
+		}
+		minRows := c.opts.LongMinRows
+		if minRows <= 0 {
+			minRows = DefaultLongMinRows(nb)
 		}
 		lw = &longWindow{spec: spec, group: g, src: src, st: st, nb: nb, minRows: minRows, ttl: ix, seed: maphash.MakeSeed()}
 		c.longs = append(c.longs, lw)

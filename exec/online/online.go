@@ -49,7 +49,7 @@ type Options struct {
 	// (DEPLOY ... OPTIONS(long_windows='w1:1d'); see ParseLongWindows).
 	LongWindows []LongWindow
 	// LongMinRows is the number of rows in a key's newest frame from which
-	// the key keeps buckets (0: DefaultLongMinRows).
+	// the key keeps buckets (0: DefaultLongMinRows of the window's ring).
 	LongMinRows int
 }
 
