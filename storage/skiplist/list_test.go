@@ -138,8 +138,8 @@ func TestManyListsOneArena(t *testing.T) {
 // TestListChunks checks that a list's nodes lie together in the arena when
 // the rows of many keys arrive interleaved: walking a list newest first
 // leaves its current chunk only once per chunk, not at every node, and the
-// chunks' unused words stay a small share of the arena. A list of one row
-// takes only its node's words.
+// chunks' unused words stay a small share of the arena. A list of a few rows
+// lies in one small chunk.
 func TestListChunks(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	a := NewArena()
@@ -180,16 +180,44 @@ func TestListChunks(t *testing.T) {
 	if waste := 1 - float64(a.LiveBytes())/float64(a.Bytes()); waste > 0.12 {
 		t.Fatalf("arena: %.1f%% of its bytes unused (live %d of %d)", 100*waste, a.LiveBytes(), a.Bytes())
 	}
-	// Lists of one row take only their nodes' words: nothing is unused but
-	// the current block's tail, the earlier blocks' last few words (less
-	// than a node each) and the nil word at offset 0.
+	// A list of a few rows lies in one chunk of minChunkWords: its walk
+	// does not step far. And a list of one row takes that chunk and no more.
+	few := NewArena()
+	var fewLists []*List
+	for i := 0; i < 1000; i++ {
+		fewLists = append(fewLists, few.NewList())
+	}
+	seq = 0
+	for row := 0; row < 6; row++ {
+		for _, l := range fewLists {
+			seq++
+			l.Insert(int64(row), seq)
+		}
+	}
+	for i, l := range fewLists {
+		if err := l.check(); err != nil {
+			t.Fatalf("list %d: %v", i, err)
+		}
+		// One far step at most: a chunk taken from the tail of a block
+		// may be shorter.
+		far := 0
+		prev := l.head[0].Load()
+		for x := l.next(prev, 0); x != 0; prev, x = x, l.next(x, 0) {
+			if d := int64(x) - int64(prev); d > minChunkWords || d < -minChunkWords {
+				far++
+			}
+		}
+		if far > 1 {
+			t.Fatalf("list %d of 6 rows: %d steps outside one chunk", i, far)
+		}
+	}
 	one := NewArena()
 	for i := 0; i < 1000; i++ {
 		one.NewList().Insert(1, uint64(i+1))
 	}
 	blocks := int64(len(*one.blocks.Load()))
-	if one.Bytes()-one.LiveBytes() > int64(len(one.cur)-one.used+1)*4+blocks*(wideNext+MaxHeight)*4 {
-		t.Fatalf("1000 lists of one row: arena %d bytes for %d bytes of nodes", one.Bytes(), one.LiveBytes())
+	if one.Bytes() > 1000*minChunkWords*4+int64(len(one.cur)-one.used+1)*4+blocks*minChunkWords*4 {
+		t.Fatalf("1000 lists of one row: arena %d bytes, more than a chunk of %d words each", one.Bytes(), minChunkWords)
 	}
 }
 
