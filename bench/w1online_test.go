@@ -44,7 +44,7 @@ var (
 	flagW1OLongMin     = flag.Int("w1o.longmin", 0, "BenchmarkW1Online: the deployment's long_windows_min_rows option (0: the default, four rows a bucket of each window's ring)")
 	flagW1OServerProcs = flag.Int("w1o.serverprocs", 0, "BenchmarkW1Online: GOMAXPROCS of the HTTP side's server process (0: the Go default, every core)")
 	flagW1OHTTPClient  = flag.String("w1o.httpclient", "raw", "BenchmarkW1Online: the HTTP side's load generator: raw (a minimal keep-alive HTTP/1.1 client, bench/rawhttp) or client (the client package)")
-	flagW1OLong        = flag.String("w1o.long", "w30d:1d,w1d:1h,w1h:1m", "BenchmarkW1Online: the deployment's long_windows option (\"\": none)")
+	flagW1OLong        = flag.String("w1o.long", "w30d:1h,w1d:10m,w1h:1m", "BenchmarkW1Online: the deployment's long_windows option (\"\": none)")
 )
 
 const (

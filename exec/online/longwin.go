@@ -32,7 +32,9 @@ import (
 // for bit: the calls allowed are order-insensitive (count, sum, avg, min,
 // max and their _where forms; sums are exact), and a request the buckets
 // cannot serve (a key below MinRows, a frame older than the ring) is
-// computed from the rows as usual.
+// computed from the rows as usual. A key may keep coarser buckets (a multiple
+// of the option's) while it has few rows, and move to the option's when it
+// has many (tiersOf).
 
 // DefaultLongMinRows is the number of rows in a key's newest frame from
 // which the key keeps the buckets of a long window whose ring has nb
@@ -44,6 +46,63 @@ import (
 // rows; an hour's (nb 722) at 2,888.
 func DefaultLongMinRows(nb int64) int {
 	return int(max(64, min(4*nb, 1<<30)))
+}
+
+// coarseBuckets is about the number of buckets a frame is cut into by a long
+// window's coarse tier.
+const coarseBuckets = 30
+
+// tiersOf returns the tiers of a long window over a frame of start ms. The
+// fine tier is the option's bucket, for keys from minRows rows (0: from
+// DefaultLongMinRows of its ring). Without minRows, and when the option's
+// bucket cuts the frame into more than coarseBuckets, keys with fewer rows
+// use a coarse tier whose bucket is the smallest multiple of the option's
+// that cuts it into at most coarseBuckets (a day for w30d:1h), from
+// DefaultLongMinRows of its own ring, until its coarse buckets hold fineFrom
+// rows each (7,680 rows for w30d:1h): a key of a few thousand rows then
+// keeps 32 buckets rather than 722 (memory), and a key of a million rows
+// still reads at most an hour of rows at each end of its frame, not a day
+// (time). Either tier gives the rows' answer.
+func tiersOf(spec LongWindow, start int64, minRows int) (tier, *tier) {
+	nb := start/spec.BucketMS + 2
+	fine := tier{b: spec.BucketMS, nb: nb, minRows: minRows, text: spec.Text}
+	if minRows > 0 {
+		return fine, nil
+	}
+	fine.minRows = DefaultLongMinRows(nb)
+	m := (start/spec.BucketMS + coarseBuckets - 1) / coarseBuckets
+	if m < 2 || spec.BucketMS > math.MaxInt64/m {
+		return fine, nil
+	}
+	b := spec.BucketMS * m
+	cnb := start/b + 2
+	coarse := &tier{b: b, nb: cnb, minRows: DefaultLongMinRows(cnb), text: bucketText(b)}
+	if coarse.minRows >= fine.minRows {
+		return fine, nil
+	}
+	// The fine tier costs nb buckets a key: keys keep the coarse one until
+	// its buckets hold fineFrom rows each on average, the two partial ones a
+	// request reads then costing more than merging fine buckets.
+	fine.minRows = int(max(int64(fine.minRows), min(fineFrom*(cnb-2), 1<<30)))
+	return fine, coarse
+}
+
+// fineFrom is the average number of rows in a coarse bucket from which a key
+// moves to the fine tier.
+const fineFrom = 256
+
+// bucketText writes a bucket of ms as the option would: in the largest of
+// d, h, m and s that divides it, else in ms.
+func bucketText(ms int64) string {
+	for _, u := range []struct {
+		ms   int64
+		name string
+	}{{86_400_000, "d"}, {3_600_000, "h"}, {60_000, "m"}, {1000, "s"}} {
+		if ms%u.ms == 0 {
+			return strconv.FormatInt(ms/u.ms, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
 }
 
 // LongWindow is one window of a long_windows option.
@@ -202,16 +261,20 @@ func checkLongCond(e planner.Expr) error {
 // longWindow keeps the buckets of the calls of one window that run over
 // buckets. Its keys are the encoded keys of the source's index.
 type longWindow struct {
-	spec    LongWindow
-	group   *windowGroup
-	src     *source
-	st      storage.Observable
-	calls   []*windowCall
-	nb      int64 // ring length in buckets
-	minRows int
-	ttl     storage.IndexSpec
-	seed    maphash.Seed
-	shards  [64]lwShard
+	spec  LongWindow
+	group *windowGroup
+	src   *source
+	st    storage.Observable
+	calls []*windowCall
+	// fine is the option's bucket; coarse (nil when the option's bucket
+	// cuts the frame into few buckets already, or long_windows_min_rows is
+	// given) a multiple of it that cuts the frame into some 30, for the
+	// keys with fewer rows: see tiersOf.
+	fine   tier
+	coarse *tier
+	ttl    storage.IndexSpec
+	seed   maphash.Seed
+	shards [64]lwShard
 	// has filters the keys with a series, so that most requests and
 	// writes (keys below MinRows) skip the shard's lock and map: bit
 	// (hash>>6)%hasBits is set before a key's series is published and never
@@ -220,6 +283,7 @@ type longWindow struct {
 	cancel  func()
 	scratch sync.Pool // of *lwScratch
 	served  atomic.Int64
+	moved   atomic.Int64 // keys moved from the coarse tier to the fine
 }
 
 type lwShard struct {
@@ -230,14 +294,24 @@ type lwShard struct {
 	later map[string]int
 }
 
-// series is one key's ring of buckets: bucket k (rows with k*b <= ts <
-// (k+1)*b) lives in slot k mod nb while head-nb < k <= head, head being the
-// bucket of the key's newest row.
+// tier is a bucket size of a long window and the keys that use it.
+type tier struct {
+	b       int64 // bucket, in ms
+	nb      int64 // ring length in buckets
+	minRows int   // rows in a key's newest frame from which it uses the tier
+	text    string
+}
+
+// series is one key's ring of buckets of tier t: bucket k (rows with k*b <=
+// ts < (k+1)*b) lives in slot k mod nb while head-nb < k <= head, head being
+// the bucket of the key's newest row.
 type series struct {
-	mu   sync.RWMutex
-	head int64
-	aggs []agg.Aggregator // slot*len(calls) + call; nil until the slot first holds a row
-	rows []int32          // rows per slot
+	mu    sync.RWMutex
+	t     *tier // never changes: a key moving to the fine tier gets a new series
+	head  int64
+	total int              // rows in the ring
+	aggs  []agg.Aggregator // slot*len(calls) + call; nil until the slot first holds a row
+	rows  []int32          // rows per slot
 }
 
 type lwScratch struct {
@@ -303,6 +377,15 @@ func mod(a, b int64) int64 {
 	return m
 }
 
+// minRows is the fewest rows in a key's newest frame from which it keeps
+// buckets (of either tier).
+func (lw *longWindow) minRows() int {
+	if lw.coarse != nil {
+		return lw.coarse.minRows
+	}
+	return lw.fine.minRows
+}
+
 // start follows the store: it registers the observer, then gives buckets to
 // the keys that already hold MinRows rows.
 func (lw *longWindow) start() error {
@@ -312,7 +395,7 @@ func (lw *longWindow) start() error {
 	}
 	lw.cancel = cancel
 	return lw.st.EachKey(lw.src.index, func(key []byte, n int) bool {
-		if n >= lw.minRows && lw.get(key) == nil {
+		if n >= lw.minRows() && lw.get(key) == nil {
 			lw.consider(key, n)
 		}
 		return true
@@ -341,13 +424,17 @@ func (lw *longWindow) consider(key []byte, n int) {
 			return false
 		}
 		inFrame++
-		return inFrame < lw.minRows
+		return inFrame < lw.fine.minRows
 	})
-	if inFrame >= lw.minRows {
+	t := &lw.fine
+	if inFrame < lw.fine.minRows {
+		t = lw.coarse
+	}
+	if t != nil && inFrame >= t.minRows {
 		sh.mu.Lock()
 		delete(sh.later, string(key))
 		sh.mu.Unlock()
-		lw.build(key)
+		lw.build(key, t)
 		return
 	}
 	sh.mu.Lock()
@@ -368,7 +455,7 @@ func (lw *longWindow) stop() {
 func (lw *longWindow) observe(key []byte, n int, ts int64, _ uint64, row []byte) {
 	s := lw.get(key)
 	if s == nil {
-		if n >= lw.minRows {
+		if n >= lw.minRows() {
 			lw.consider(key, n) // the row is linked already: a build reads it
 		}
 		return
@@ -378,23 +465,32 @@ func (lw *longWindow) observe(key []byte, n int, ts int64, _ uint64, row []byte)
 	lw.evalRows(sc, sc.rows, -1)
 	s.mu.Lock()
 	lw.add(s, ts, sc, 0)
+	grown := s.t != &lw.fine && s.total >= lw.fine.minRows
 	s.mu.Unlock()
 	lw.putScratch(sc)
+	if grown {
+		// The key has the fine tier's rows (in its ring, a little more
+		// than its frame): its frames' partial buckets are cheaper to read
+		// at the fine size.
+		lw.build(key, &lw.fine)
+		lw.moved.Add(1)
+	}
 }
 
-// build reads a key's rows into a new series and publishes it. The caller
-// holds the key's write lock (observe, EachKey), so no row is linked between
-// the scan and the publication.
-func (lw *longWindow) build(key []byte) {
-	s := &series{head: math.MinInt64}
+// build reads a key's rows into a new series of tier t and publishes it (in
+// place of the key's series of the coarse tier, if any). The caller holds
+// the key's write lock (observe, EachKey), so no row is linked between the
+// scan and the publication.
+func (lw *longWindow) build(key []byte, t *tier) {
+	s := &series{t: t, head: math.MinInt64}
 	sc := lw.getScratch()
 	sc.rows, sc.ts = sc.rows[:0], sc.ts[:0]
 	// Every row the store holds, expired or not: requests never merge a
 	// bucket that the TTL has started to expire (see answer).
 	_ = lw.st.ScanKey(lw.src.index, key, math.MaxInt64, math.MinInt64, func(ts int64, _ uint64, row []byte) bool {
 		if s.head == math.MinInt64 {
-			s.head = floorDiv(ts, lw.spec.BucketMS)
-		} else if floorDiv(ts, lw.spec.BucketMS) <= s.head-lw.nb {
+			s.head = floorDiv(ts, t.b)
+		} else if floorDiv(ts, t.b) <= s.head-t.nb {
 			return false // older than the ring
 		}
 		sc.rows = append(sc.rows, row)
@@ -402,8 +498,8 @@ func (lw *longWindow) build(key []byte) {
 		return true
 	})
 	nc := int64(len(lw.calls))
-	s.aggs = make([]agg.Aggregator, lw.nb*nc)
-	s.rows = make([]int32, lw.nb)
+	s.aggs = make([]agg.Aggregator, t.nb*nc)
+	s.rows = make([]int32, t.nb)
 	// Oldest first, as a fresh aggregate would see them.
 	slices.Reverse(sc.rows)
 	slices.Reverse(sc.ts)
@@ -427,17 +523,19 @@ func (lw *longWindow) build(key []byte) {
 // bucket, moving the ring forward when it is the key's newest bucket yet.
 // The caller holds s.mu (or owns s).
 func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
-	k := floorDiv(ts, lw.spec.BucketMS)
+	t := s.t
+	k := floorDiv(ts, t.b)
 	nc := int64(len(lw.calls))
 	if s.rows == nil {
-		s.aggs = make([]agg.Aggregator, lw.nb*nc)
-		s.rows = make([]int32, lw.nb)
+		s.aggs = make([]agg.Aggregator, t.nb*nc)
+		s.rows = make([]int32, t.nb)
 		s.head = k
 	}
 	if k > s.head {
-		for j := s.head + 1; j <= k && j <= s.head+lw.nb; j++ {
-			slot := mod(j, lw.nb)
+		for j := s.head + 1; j <= k && j <= s.head+t.nb; j++ {
+			slot := mod(j, t.nb)
 			if s.rows[slot] != 0 {
+				s.total -= int(s.rows[slot])
 				s.rows[slot] = 0
 				for c := range nc {
 					if a := s.aggs[slot*nc+c]; a != nil {
@@ -448,10 +546,10 @@ func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
 		}
 		s.head = k
 	}
-	if k <= s.head-lw.nb {
+	if k <= s.head-t.nb {
 		return // older than the ring: requests reaching it read rows
 	}
-	slot := mod(k, lw.nb)
+	slot := mod(k, t.nb)
 	for c, call := range lw.calls {
 		a := s.aggs[slot*nc+int64(c)]
 		if a == nil {
@@ -461,6 +559,7 @@ func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
 		a.Add(sc.vals[c][i*len(call.args) : (i+1)*len(call.args)])
 	}
 	s.rows[slot]++
+	s.total++
 }
 
 func (lw *longWindow) getScratch() *lwScratch {
@@ -535,7 +634,7 @@ func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, i
 	if s == nil {
 		return types.Value{}, false
 	}
-	b := lw.spec.BucketMS
+	b := s.t.b
 	// Full buckets: kLo*b >= lo and (kHi+1)*b-1 <= hi.
 	kLo := floorDiv(lo, b)
 	if kLo*b < lo {
@@ -567,13 +666,13 @@ func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, i
 	ci := slices.Index(lw.calls, c)
 	nc := int64(len(lw.calls))
 	s.mu.RLock()
-	if s.rows == nil || kLo <= s.head-lw.nb {
+	if s.rows == nil || kLo <= s.head-s.t.nb {
 		s.mu.RUnlock()
 		return types.Value{}, false // older than the ring
 	}
 	top := min(kHi, s.head)
 	for k := kLo; k <= top; k++ {
-		slot := mod(k, lw.nb)
+		slot := mod(k, s.t.nb)
 		if s.rows[slot] != 0 {
 			a.Merge(s.aggs[slot*nc+int64(ci)])
 		}
@@ -636,8 +735,12 @@ func (lw *longWindow) describe() string {
 	for _, c := range lw.calls {
 		names = append(names, c.plan.Func)
 	}
-	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows in their newest frame (%d buckets per key); the frame's partial buckets read as rows",
-		lw.spec.Window, strings.Join(names, ", "), lw.spec.Text, lw.minRows, lw.nb)
+	coarse := ""
+	if t := lw.coarse; t != nil {
+		coarse = fmt.Sprintf(", and of %s from %d rows (%d buckets)", t.text, t.minRows, t.nb)
+	}
+	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows in their newest frame (%d buckets per key)%s; the frame's partial buckets read as rows",
+		lw.spec.Window, strings.Join(names, ", "), lw.fine.text, lw.fine.minRows, lw.fine.nb, coarse)
 }
 
 // newAgg builds an aggregator of the call (the pool's New, unpooled).
@@ -710,11 +813,13 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		if nb > 1<<20 {
 			return planner.Errorf(planner.ErrUnsupported, "long window %s: buckets of %s cut the frame into %d buckets; give a longer bucket (at most %d per frame)", a.Window, spec.Text, nb, 1<<20)
 		}
-		minRows := c.opts.LongMinRows
-		if minRows <= 0 {
-			minRows = DefaultLongMinRows(nb)
+		lw = &longWindow{spec: spec, group: g, src: src, st: st, ttl: ix, seed: maphash.MakeSeed()}
+		lw.fine, lw.coarse = tiersOf(spec, f.Start, c.opts.LongMinRows)
+		if tt := c.opts.tiers; tt != nil {
+			b := spec.BucketMS * int64(tt.mult)
+			lw.fine.minRows = tt.fineMin
+			lw.coarse = &tier{b: b, nb: f.Start/b + 2, minRows: tt.coarseMin, text: bucketText(b)}
 		}
-		lw = &longWindow{spec: spec, group: g, src: src, st: st, nb: nb, minRows: minRows, ttl: ix, seed: maphash.MakeSeed()}
 		c.longs = append(c.longs, lw)
 	}
 	lw.calls = append(lw.calls, call)

@@ -52,7 +52,8 @@ func TestLongWindowsEqualRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	served := int64(0)
 	for q := 0; q < *longQueries; q++ {
-		served += checkLong(t, rng, q)
+		s, _ := checkLong(t, rng, q, false)
+		served += s
 		if t.Failed() {
 			return
 		}
@@ -63,7 +64,26 @@ func TestLongWindowsEqualRows(t *testing.T) {
 	t.Logf("%d queries, %d answers from buckets", *longQueries, served)
 }
 
-func checkLong(t *testing.T, rng *rand.Rand, q int) int64 {
+// TestLongWindowTiersEqualRows is TestLongWindowsEqualRows with two tiers of
+// buckets: keys start in the coarse tier (a multiple of the bucket) and move
+// to the fine one as their rows grow, the answers staying the rows'.
+func TestLongWindowTiersEqualRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var served, moved int64
+	for q := 0; q < *longQueries; q++ {
+		s, m := checkLong(t, rng, q, true)
+		served, moved = served+s, moved+m
+		if t.Failed() {
+			return
+		}
+	}
+	if served == 0 || moved == 0 {
+		t.Fatalf("%d answers from buckets, %d keys moved to the fine tier: want some of each", served, moved)
+	}
+	t.Logf("%d queries, %d answers from buckets, %d keys moved to the fine tier", *longQueries, served, moved)
+}
+
+func checkLong(t *testing.T, rng *rand.Rand, q int, tiers bool) (served, moved int64) {
 	ctx := context.Background()
 	s := session.New(session.NewInstance())
 	for _, r := range sql.ParseScript("CREATE DATABASE d; USE d; CREATE TABLE t1 (" + columnsSQL + ", INDEX(KEY=k, TS=ts, TTL=1h, TTL_TYPE=absolute));") {
@@ -104,7 +124,11 @@ func checkLong(t *testing.T, rng *rand.Rand, q int) int64 {
 	must(err)
 	lws, err := online.ParseLongWindows(strings.Join(long, ","))
 	must(err)
-	longDep, err := online.CompileWith(plan, tables, &expr.Env{}, online.Options{LongWindows: lws, LongMinRows: 1 + rng.IntN(8)})
+	opts := online.Options{LongWindows: lws, LongMinRows: 1 + rng.IntN(8)}
+	if tiers {
+		opts = online.WithTiers(online.Options{LongWindows: lws}, 20+rng.IntN(60), 1+rng.IntN(8), 2+rng.IntN(3))
+	}
+	longDep, err := online.CompileWith(plan, tables, &expr.Env{}, opts)
 	must(err)
 	defer longDep.Close()
 
@@ -148,7 +172,7 @@ func checkLong(t *testing.T, rng *rand.Rand, q int) int64 {
 			}
 		}
 	}
-	return longDep.LongWindowServed()
+	return longDep.LongWindowServed(), longDep.LongWindowMoved()
 }
 
 func TestParseLongWindows(t *testing.T) {

@@ -49,9 +49,16 @@ type Options struct {
 	// (DEPLOY ... OPTIONS(long_windows='w1:1d'); see ParseLongWindows).
 	LongWindows []LongWindow
 	// LongMinRows is the number of rows in a key's newest frame from which
-	// the key keeps buckets (0: DefaultLongMinRows of the window's ring).
+	// the key keeps buckets (0: DefaultLongMinRows of the window's ring,
+	// and a coarse tier for keys with fewer rows: see tiersOf).
 	LongMinRows int
+
+	// tiers, when set (by the tests), gives every long window both tiers
+	// at these thresholds, the coarse bucket being mult times the fine.
+	tiers *testTiers
 }
+
+type testTiers struct{ fineMin, coarseMin, mult int }
 
 // step computes part of the output for one request: it extends the current
 // row (a one-row batch) with more columns.
