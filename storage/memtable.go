@@ -53,6 +53,9 @@ type segment struct {
 	keysMu sync.RWMutex // layer one: readers (get) vs writers (put, remove)
 	keys   keyIndex
 	arena  atomic.Pointer[skiplist.Arena] // where new lists of this segment allocate
+	// moving is the arena a compaction is moving the lists out of (nil
+	// between compactions): Stats counts it, the unmoved lists living there.
+	moving atomic.Pointer[skiplist.Arena]
 	nkeys  atomic.Int64
 }
 
@@ -399,6 +402,7 @@ func (t *memTable) maybeCompact(seg *segment) {
 	na := skiplist.NewArena()
 	var entries []*keyEntry
 	seg.mu.Lock()
+	seg.moving.Store(a)
 	seg.arena.Store(na)
 	seg.keys.each(func(e *keyEntry) bool { entries = append(entries, e); return true })
 	seg.mu.Unlock()
@@ -408,14 +412,26 @@ func (t *memTable) maybeCompact(seg *segment) {
 			e.list.Store(l.CopyTo(na))
 		}
 		seg.mu.Unlock()
+		if compactStep != nil {
+			compactStep(t, a)
+		}
 	}
+	seg.moving.Store(nil)
 }
+
+// compactStep, when set (by a test), runs after each key maybeCompact moves,
+// with the arena it moves them out of.
+var compactStep func(t *memTable, from *skiplist.Arena)
 
 func (t *memTable) Stats() Stats {
 	st := Stats{Rows: t.rows.rows.Load(), Bytes: t.rows.bytes.Load()}
 	for _, ix := range *t.indexes.Load() {
 		for _, seg := range ix.segs {
-			st.Bytes += seg.arena.Load().Bytes() + seg.nkeys.Load()*keyEntryBytes
+			a := seg.arena.Load()
+			st.Bytes += a.Bytes() + seg.nkeys.Load()*keyEntryBytes
+			if m := seg.moving.Load(); m != nil && m != a {
+				st.Bytes += m.Bytes()
+			}
 		}
 	}
 	return st
