@@ -12,9 +12,5 @@ func WithTiers(o Options, fineMin, coarseMin, mult int) Options {
 // LongWindowMoved is the number of keys the deployment's long windows moved
 // from the coarse tier to the fine one.
 func (d *Deployment) LongWindowMoved() int64 {
-	var n int64
-	for _, lw := range d.longs {
-		n += lw.moved.Load()
-	}
-	return n
+	return d.longSum(func(lw *longWindow) int64 { return lw.moved.Load() })
 }

@@ -722,9 +722,14 @@ func (lw *longWindow) addRows(a agg.Aggregator, sc *lwScratch, c *windowCall, ke
 // LongWindowServed is the number of call answers the deployment's long
 // windows have given from buckets (the others were read from rows).
 func (d *Deployment) LongWindowServed() int64 {
+	return d.longSum(func(lw *longWindow) int64 { return lw.served.Load() })
+}
+
+// longSum adds up f over the deployment's long windows.
+func (d *Deployment) longSum(f func(*longWindow) int64) int64 {
 	var n int64
 	for _, lw := range d.longs {
-		n += lw.served.Load()
+		n += f(lw)
 	}
 	return n
 }
