@@ -41,7 +41,7 @@ var (
 	flagW1OHTTPProfile = flag.String("w1o.httpprofile", "", "BenchmarkW1Online: run the HTTP side against bench/cmd/w1server and write CPU profiles of its request phase to `prefix`-server-N.pprof and -client-N.pprof")
 	flagW1ODurable     = flag.Bool("w1o.durable", false, "BenchmarkW1Online: run the server durable (WAL and snapshots in a temporary --data directory) instead of --in-memory (Redis runs with persistence off)")
 	flagW1OCheck       = flag.Int("w1o.check", 50, "BenchmarkW1Online: requests whose answers are checked against a direct computation, per side")
-	flagW1OLongMin     = flag.Int("w1o.longmin", 0, "BenchmarkW1Online: the deployment's long_windows_min_rows option (0: the default, four rows a bucket of each window's ring)")
+	flagW1OLongMin     = flag.Int("w1o.longmin", 0, "BenchmarkW1Online: the deployment's long_windows_min_rows option (0: the default: each window's buckets in two tiers, see README.md's long windows; N: one tier, from N rows)")
 	flagW1OServerProcs = flag.Int("w1o.serverprocs", 0, "BenchmarkW1Online: GOMAXPROCS of the HTTP side's server process (0: the Go default, every core)")
 	flagW1OHTTPClient  = flag.String("w1o.httpclient", "raw", "BenchmarkW1Online: the HTTP side's load generator: raw (a minimal keep-alive HTTP/1.1 client, bench/rawhttp) or client (the client package)")
 	flagW1OLong        = flag.String("w1o.long", "w30d:1h,w1d:10m,w1h:1m", "BenchmarkW1Online: the deployment's long_windows option (\"\": none)")
