@@ -21,11 +21,13 @@ const (
 	// sequence instead of missing the cache at every node (rows of many keys
 	// arrive interleaved). A new chunk has as many words as the list has
 	// rows, about a quarter of its nodes' words (growth by 1.25: some 10% of
-	// a key's node bytes unused on average), at least minChunkWords (128
-	// bytes, some 7 nodes: a key of a few rows walks one chunk, not one
-	// chunk a row, each a cache miss; W1 at 10M: requests 20% quicker for
-	// 0.2 bytes a row; 64 words measured 0.8 bytes a row for a few percent
-	// more), up to maxChunkWords (4 KiB, some 240 nodes).
+	// a key's node bytes unused on average), and room for four times the
+	// rows it has up to minChunkWords (128 bytes, some 7 nodes), so that a
+	// key of a few rows walks two or three chunks, not one chunk a row, each
+	// a cache miss (W1 at 10M: requests 20% quicker for 0.2 bytes a row),
+	// while a key of one row takes just its node (a chunk of minChunkWords
+	// for every key cost W1 at 1M, 10 rows a key, 5 bytes a row; this 1.5),
+	// up to maxChunkWords (4 KiB, some 240 nodes).
 	minChunkWords = 32
 	maxChunkWords = 1024
 

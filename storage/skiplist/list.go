@@ -23,7 +23,7 @@ type List struct {
 // not fit.
 func (l *List) allocNode(n, want int) uint32 {
 	if int(l.left) < n {
-		want = min(max(want, n, minChunkWords), maxChunkWords)
+		want = min(max(want, n, min(minChunkWords, 4*l.n*n)), maxChunkWords)
 		off, got := l.arena.allocChunk(want, n)
 		l.free, l.left = off, uint32(got)
 	}
