@@ -508,9 +508,10 @@ func (lw *longWindow) build(key []byte, t *tier) {
 		lw.add(s, ts, sc, i)
 	}
 	lw.putScratch(sc)
-	w, bit := lw.hasBit(maphash.Bytes(lw.seed, key))
+	h := maphash.Bytes(lw.seed, key)
+	w, bit := lw.hasBit(h)
 	w.Or(bit)
-	sh := lw.shard(key)
+	sh := &lw.shards[h%uint64(len(lw.shards))]
 	sh.mu.Lock()
 	if sh.series == nil {
 		sh.series = map[string]*series{}
@@ -622,16 +623,16 @@ func (lw *longWindow) evalRows(sc *lwScratch, rows [][]byte, only int) {
 	}
 }
 
-// answer computes call c (one of lw.calls) for a request at cur over the
-// key's buckets and the rows of the frame's partial buckets. ok is false
-// when the buckets cannot serve the request: the caller reads rows.
-func (lw *longWindow) answer(r *request, c *windowCall, key []byte, cur int64, in *types.Batch, args *[]types.Value) (types.Value, bool) {
-	lo, hi, withCur, ok := c.frame.TSRange(cur)
-	if !ok {
+// answer computes call c (one of lw.calls) for a request at cur over s,
+// the key's series (lw.get; nil: none), and the rows of the frame's partial
+// buckets. ok is false when the buckets cannot serve the request: the caller
+// reads rows.
+func (lw *longWindow) answer(r *request, c *windowCall, s *series, key []byte, cur int64, in *types.Batch, args *[]types.Value) (types.Value, bool) {
+	if s == nil {
 		return types.Value{}, false
 	}
-	s := lw.get(key)
-	if s == nil {
+	lo, hi, withCur, ok := c.frame.TSRange(cur)
+	if !ok {
 		return types.Value{}, false
 	}
 	b := s.t.b

@@ -759,6 +759,10 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 		sc.served = slices.Grow(sc.served[:0], len(g.calls))[:len(g.calls)]
 		clear(sc.served)
 		var kb []byte
+		// The key's series, looked up once per long window (its calls
+		// are usually next to each other in g.longs).
+		var lw *longWindow
+		var s *series
 		for _, i := range g.longs {
 			c := g.calls[i]
 			if kb == nil {
@@ -770,7 +774,10 @@ func (g *windowGroup) compute(r *request, in, out *types.Batch) error {
 				}
 				sc.kb = kb
 			}
-			if v, ok := c.long.answer(r, c, kb, cur, in, &sc.args); ok {
+			if c.long != lw {
+				lw, s = c.long, c.long.get(kb)
+			}
+			if v, ok := c.long.answer(r, c, s, kb, cur, in, &sc.args); ok {
 				out.Cols[c.slot] = r.a.col1(c.plan.T, v)
 				sc.served[i] = true
 				served = true
