@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // The fast path's event loops (Config.FastPath "loop"), as Redis serves its
@@ -403,7 +404,7 @@ func (l *eventLoop) read(lc *loopConn) (eof bool, err error) {
 		lc.in = b
 	}
 	for {
-		n, err := syscall.Read(lc.fd, lc.in[len(lc.in):cap(lc.in)])
+		n, err := rawRead(lc.fd, lc.in[len(lc.in):cap(lc.in)])
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -479,7 +480,7 @@ func (l *eventLoop) process(lc *loopConn) {
 // written, the connection is handed over or closed if it is to be.
 func (l *eventLoop) flush(lc *loopConn) {
 	if lc.sent < len(lc.out) {
-		n, err := syscall.Write(lc.fd, lc.out[lc.sent:])
+		n, err := rawWrite(lc.fd, lc.out[lc.sent:])
 		if err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
 			l.close(lc)
 			return
@@ -572,4 +573,29 @@ func (l *eventLoop) forget(lc *loopConn) {
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, lc.fd, nil)
 	delete(l.conns, int32(lc.fd))
 	lc.fd = -1
+}
+
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking descriptor
+// without telling the scheduler: they return at once (EAGAIN when they
+// would wait), so the loop's P need not be handed over, which syscall.Read
+// and Write prepare for on every call (entersyscall, exitsyscall). n is -1
+// when err is not nil, as theirs.
+func rawRead(fd int, p []byte) (n int, err error) {
+	return rawIO(syscall.SYS_READ, fd, p)
+}
+
+func rawWrite(fd int, p []byte) (n int, err error) {
+	return rawIO(syscall.SYS_WRITE, fd, p)
+}
+
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	r, _, errno := syscall.RawSyscall(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
 }
