@@ -527,7 +527,8 @@ func newFDs(before, after map[string]string) []string {
 // TestFastPathNoLeak: after Serve returns, every descriptor it opened (the
 // connections, their duplicates, the loops' epoll and eventfd) is closed and
 // its goroutines are gone, whatever the connections did. While it serves,
-// "loop" has one epoll descriptor per GOMAXPROCS, "goroutine" none.
+// "loop" has one epoll descriptor per GOMAXPROCS (as it was when Serve
+// started), "goroutine" none.
 func TestFastPathNoLeak(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // Go's own poller's descriptors, for good
 	if err != nil {
@@ -537,6 +538,7 @@ func TestFastPathNoLeak(t *testing.T) {
 	eachFastPath(t, func(t *testing.T, mode string) {
 		before := openFDs(t)
 		goroutines := runtime.NumGoroutine()
+		procs := runtime.GOMAXPROCS(0) // before Serve raises it (procs.go)
 		addr, stop := serveSetUp(t, server.Config{FastPath: mode})
 		epolls := 0
 		for _, fd := range newFDs(before, openFDs(t)) {
@@ -544,7 +546,7 @@ func TestFastPathNoLeak(t *testing.T) {
 				epolls++
 			}
 		}
-		if want := map[string]int{server.FastPathLoop: runtime.GOMAXPROCS(0)}[mode]; epolls != want {
+		if want := map[string]int{server.FastPathLoop: procs}[mode]; epolls != want {
 			t.Errorf("%d epoll descriptors while serving, want %d", epolls, want)
 		}
 		req, _ := probeRequest(0)
@@ -649,14 +651,20 @@ func TestFastPathOtherListener(t *testing.T) {
 
 // TestLoopCount: Config.Loops sets the number of event loops (one epoll
 // descriptor each), and connections spread over them are all answered.
+// While they run GOMAXPROCS is at least one more than the loops (procs.go),
+// and it is given back when Serve returns.
 func TestLoopCount(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("event loops are Linux's")
 	}
-	for _, loops := range []int{1, 3} {
+	procs := runtime.GOMAXPROCS(0)
+	for _, loops := range []int{1, 3, procs} {
 		t.Run(fmt.Sprint(loops), func(t *testing.T) {
 			before := openFDs(t)
 			addr, stop := serveSetUp(t, server.Config{FastPath: server.FastPathLoop, Loops: loops})
+			if got := runtime.GOMAXPROCS(0); os.Getenv("GOMAXPROCS") == "" && got < loops+1 {
+				t.Errorf("GOMAXPROCS %d while %d loops run, want at least %d", got, loops, loops+1)
+			}
 			epolls := 0
 			for _, fd := range newFDs(before, openFDs(t)) {
 				if strings.HasSuffix(fd, "anon_inode:[eventpoll]") {
@@ -674,6 +682,9 @@ func TestLoopCount(t *testing.T) {
 			}
 			if err := stop(); err != nil {
 				t.Fatalf("Serve: %v", err)
+			}
+			if got := runtime.GOMAXPROCS(0); got != procs {
+				t.Errorf("GOMAXPROCS %d after Serve returned, want %d as before", got, procs)
 			}
 		})
 	}

@@ -82,7 +82,9 @@ type Config struct {
 	// GOMAXPROCS. Each loop computes the answers of its connections on its
 	// own thread, as Redis does on its one: fewer loops than cores leave
 	// the rest to other work (on a small machine shared with the clients,
-	// one loop took the least CPU per request).
+	// one loop took the least CPU per request). While the loops run,
+	// GOMAXPROCS is at least one more than their number, unless the
+	// environment sets it (procs.go says why).
 	Loops int
 }
 
@@ -448,6 +450,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.log.Warn("fast path: no event loops; reading each connection in a goroutine", "err", err)
 		}
 		fs.loops = loops
+		if loops != nil {
+			defer spareProc(n, s.log)()
+		}
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(hl) }()
