@@ -156,6 +156,9 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		if *flagW1OFastPath != "" {
 			args = append(args, "--fast-path", *flagW1OFastPath)
 		}
+		if *flagW1OLoops > 0 {
+			args = append(args, "--loops", fmt.Sprint(*flagW1OLoops))
+		}
 		srv = startChild(b, buildW1Server(b), args...)
 	}
 	defer srv.stop()

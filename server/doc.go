@@ -59,7 +59,8 @@
 // 'sundial server --fast-path') chooses how: "loop", the default on Linux,
 // takes the accepted TCP connections' descriptors over and serves them from
 // epoll event loops, one per GOMAXPROCS, each a goroutine locked to its
-// thread (eventloop_linux.go): pipelined requests are answered in order with
+// thread (eventloop_linux.go; while they run GOMAXPROCS is one more than
+// the loops, procs.go): pipelined requests are answered in order with
 // one write, a short write waits for the socket to drain, and a sweep each
 // second closes connections idle for 2 minutes or sending a head for 10
 // seconds, as net/http's timeouts would, and those whose body has not come
