@@ -21,6 +21,8 @@ import (
 //
 // An explicit GOMAXPROCS in the environment is left as it is. Servers of one
 // process (tests) share the spare P: the last to stop restores the value.
+// Once set, GOMAXPROCS no longer follows a change of the container's CPU
+// limit (as the runtime's default does); restart the server after one.
 func spareProc(loops int, log *slog.Logger) (restore func()) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return func() {}
