@@ -74,17 +74,25 @@ func tiersOf(spec LongWindow, start int64, minRows int) (tier, *tier) {
 	if m < 2 || spec.BucketMS > math.MaxInt64/m {
 		return fine, nil
 	}
-	b := spec.BucketMS * m
-	cnb := start/b + 2
-	coarse := &tier{b: b, nb: cnb, minRows: DefaultLongMinRows(cnb), text: bucketText(b)}
+	coarse := coarseTier(spec.BucketMS*m, start, 0)
 	if coarse.minRows >= fine.minRows {
 		return fine, nil
 	}
 	// The fine tier costs nb buckets a key: keys keep the coarse one until
 	// its buckets hold fineFrom rows each on average, the two partial ones a
 	// request reads then costing more than merging fine buckets.
-	fine.minRows = int(max(int64(fine.minRows), min(fineFrom*(cnb-2), 1<<30)))
+	fine.minRows = int(max(int64(fine.minRows), min(fineFrom*(coarse.nb-2), 1<<30)))
 	return fine, coarse
+}
+
+// coarseTier is the tier of buckets of b ms over a frame of start ms, for
+// keys from minRows rows (0: DefaultLongMinRows of its ring).
+func coarseTier(b, start int64, minRows int) *tier {
+	t := &tier{b: b, nb: start/b + 2, minRows: minRows, text: bucketText(b)}
+	if minRows <= 0 {
+		t.minRows = DefaultLongMinRows(t.nb)
+	}
+	return t
 }
 
 // fineFrom is the average number of rows in a coarse bucket from which a key
@@ -339,22 +347,19 @@ func (sc *lwScratch) collected(ts int64, _ uint64, row []byte) bool {
 // positives with thousands of keys in buckets.
 const hasBits = 1 << 16
 
-func (lw *longWindow) shard(key []byte) *lwShard {
-	return &lw.shards[maphash.Bytes(lw.seed, key)%uint64(len(lw.shards))]
-}
-
-// hasBit returns the word of lw.has and the bit in it of a key's hash h.
-func (lw *longWindow) hasBit(h uint64) (*atomic.Uint64, uint64) {
+// slot returns a key's shard, and the word of lw.has and the bit in it of
+// the key: both from one hash of it.
+func (lw *longWindow) slot(key []byte) (sh *lwShard, w *atomic.Uint64, bit uint64) {
+	h := maphash.Bytes(lw.seed, key)
 	b := (h >> 6) % hasBits
-	return &lw.has[b/64], 1 << (b % 64)
+	return &lw.shards[h%uint64(len(lw.shards))], &lw.has[b/64], 1 << (b % 64)
 }
 
 func (lw *longWindow) get(key []byte) *series {
-	h := maphash.Bytes(lw.seed, key)
-	if w, bit := lw.hasBit(h); w.Load()&bit == 0 {
+	sh, w, bit := lw.slot(key)
+	if w.Load()&bit == 0 {
 		return nil
 	}
-	sh := &lw.shards[h%uint64(len(lw.shards))]
 	sh.mu.RLock()
 	s := sh.series[string(key)]
 	sh.mu.RUnlock()
@@ -407,7 +412,7 @@ func (lw *longWindow) start() error {
 // buckets would cost memory for nothing. Otherwise it looks again once the
 // key has a quarter more rows. The caller holds the key's write lock.
 func (lw *longWindow) consider(key []byte, n int) {
-	sh := lw.shard(key)
+	sh, _, _ := lw.slot(key)
 	sh.mu.RLock()
 	next, wait := sh.later[string(key)]
 	sh.mu.RUnlock()
@@ -508,10 +513,8 @@ func (lw *longWindow) build(key []byte, t *tier) {
 		lw.add(s, ts, sc, i)
 	}
 	lw.putScratch(sc)
-	h := maphash.Bytes(lw.seed, key)
-	w, bit := lw.hasBit(h)
+	sh, w, bit := lw.slot(key)
 	w.Or(bit)
-	sh := &lw.shards[h%uint64(len(lw.shards))]
 	sh.mu.Lock()
 	if sh.series == nil {
 		sh.series = map[string]*series{}
@@ -822,9 +825,8 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		lw = &longWindow{spec: spec, group: g, src: src, st: st, ttl: ix, seed: maphash.MakeSeed()}
 		lw.fine, lw.coarse = tiersOf(spec, f.Start, c.opts.LongMinRows)
 		if tt := c.opts.tiers; tt != nil {
-			b := spec.BucketMS * int64(tt.mult)
 			lw.fine.minRows = tt.fineMin
-			lw.coarse = &tier{b: b, nb: f.Start/b + 2, minRows: tt.coarseMin, text: bucketText(b)}
+			lw.coarse = coarseTier(spec.BucketMS*int64(tt.mult), f.Start, tt.coarseMin)
 		}
 		c.longs = append(c.longs, lw)
 	}
