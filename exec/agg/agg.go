@@ -280,6 +280,9 @@ func whereOf(inner func(*call) (Aggregator, error)) func(*call) (Aggregator, err
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := a.(Packed); ok {
+			return &packedWhere{where{inner: a, cond: n}}, nil
+		}
 		return &where{inner: a, cond: n}, nil
 	}
 }
@@ -307,6 +310,30 @@ func (w *where) Merge(newer Aggregator) {
 	w.inner.Merge(o.inner)
 }
 func (w *where) Result() types.Value { return w.inner.Result() }
+
+// packedWhere is the _where form of a Packed aggregate (count_where): the
+// condition only filters the rows added, so the state is the inner one's.
+type packedWhere struct{ where }
+
+func (w *packedWhere) Merge(newer Aggregator) {
+	o := peer(w, newer)
+	w.where.Merge(&o.where)
+}
+func (w *packedWhere) Pack() int64             { return w.inner.(Packed).Pack() }
+func (w *packedWhere) MergePacked(state int64) { w.inner.(Packed).MergePacked(state) }
+
+// Packed is implemented by the aggregators whose whole state is one int64
+// (count and count_where): pre-aggregated buckets (online long windows)
+// keep that word per bucket rather than an aggregator each.
+type Packed interface {
+	Aggregator
+	// Pack returns the state.
+	Pack() int64
+	// MergePacked is Merge of an aggregator of the same configuration
+	// whose Pack returned state: afterwards this one holds its rows, then
+	// the other's. Into a Reset aggregator it restores the state.
+	MergePacked(state int64)
+}
 
 // peer returns newer, the argument of a Merge into a, as a's concrete type.
 // It panics when newer is of another type or is a itself.

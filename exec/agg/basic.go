@@ -42,7 +42,9 @@ func (a *count) Merge(newer Aggregator) {
 	mergeCheck(a, o.star == a.star)
 	a.n += o.n
 }
-func (a *count) Result() types.Value { return types.Int64Value(a.n) }
+func (a *count) Result() types.Value     { return types.Int64Value(a.n) }
+func (a *count) Pack() int64             { return a.n }
+func (a *count) MergePacked(state int64) { a.n += state }
 
 // count_where(x, cond) counts rows whose cond is true and x is not NULL;
 // count_where(*, cond) (one argument: the condition) counts rows whose cond

@@ -110,7 +110,7 @@ func TestMergeMatchesAfresh(t *testing.T) {
 				}
 				into, from := &parts[i], parts[i+1]
 				before := from.a.Result()
-				into.a.Merge(from.a)
+				mergeSome(r, into.a, from.a)
 				merges++
 				into.hi = from.hi
 				if got := from.a.Result(); !same(got, before) {
@@ -143,7 +143,7 @@ func TestMergeMatchesAfresh(t *testing.T) {
 				case hi < len(rows) && (lo == hi || (hi-lo < maxFrame && r.IntN(3) != 0)):
 					if r.IntN(5) == 0 {
 						n := 1 + r.IntN(min(6, len(rows)-hi))
-						m.Merge(buildPart(t, r, c, rows[hi:hi+n]))
+						mergeSome(r, m, buildPart(t, r, c, rows[hi:hi+n]))
 						merges++
 						hi += n
 					} else {
@@ -163,6 +163,58 @@ func TestMergeMatchesAfresh(t *testing.T) {
 		}
 	}
 	t.Logf("%d configurations, %d trials, %d merges, %d slide steps after merging", len(cs), len(cs)*mergeTrials, merges, steps)
+}
+
+// mergeSome merges from into into: by Merge, or, half the time when they are
+// Packed, by MergePacked of from's state.
+func mergeSome(r *rand.Rand, into, from Aggregator) {
+	if p, ok := into.(Packed); ok && r.IntN(2) == 0 {
+		p.MergePacked(from.(Packed).Pack())
+		return
+	}
+	into.Merge(from)
+}
+
+// The aggregates whose state is one word are Packed (and the tests above
+// merge them by their words too), and a state restored into a Reset
+// aggregator slides on as the aggregator it came from.
+func TestPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	packed := map[string]bool{}
+	for _, c := range configs(t) {
+		a, err := New(c.name, c.kinds, c.consts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := a.(Packed)
+		if !ok {
+			continue
+		}
+		packed[c.name] = true
+		rows := genRows(r, c, 1+r.IntN(30))
+		from := buildPart(t, r, c, rows)
+		p.Add(genRows(r, c, 1)[0])
+		p.Reset()
+		p.MergePacked(from.(Packed).Pack())
+		for lo := 0; lo <= len(rows); lo++ {
+			if got, want := p.Result(), afresh(t, c, rows[lo:]); !same(got, want) {
+				t.Fatalf("%v: restored state of %v, %d removed: %#v, want %#v", c, rows, lo, got, want)
+			}
+			if lo < len(rows) {
+				p.Remove(rows[lo])
+			}
+		}
+	}
+	for _, name := range []string{"count", "count_where"} {
+		if !packed[name] {
+			t.Errorf("%s is not Packed", name)
+		}
+	}
+	for name := range packed {
+		if name != "count" && name != "count_where" {
+			t.Errorf("%s is Packed: its state is more than one word", name)
+		}
+	}
 }
 
 // Merging an empty aggregator changes nothing; merging into an empty one
