@@ -41,10 +41,17 @@ import (
 // buckets: four rows a bucket, and at least 64. Below it, reading the rows
 // is about as quick as merging buckets and reading the partial ones, and
 // the buckets would cost memory for little: a bucket costs some 40 bytes per
-// call, a stored row some 65, so a key's buckets stay under a sixth of its
-// rows' memory per call. A day's buckets over 30 days (nb 32) start at 128
-// rows; an hour's (nb 722) at 2,888.
-func DefaultLongMinRows(nb int64) int {
+// call (an aggregator), a stored row some 65, so a key's buckets stay under
+// a sixth of its rows' memory per call. A day's buckets over 30 days (nb 32)
+// start at 128 rows; an hour's (nb 722) at 2,888.
+//
+// When every call of the window keeps its buckets packed (agg.Packed: count,
+// count_where), a bucket costs 12 bytes (its word and its row count) and
+// the buckets are merged from one array: one row a bucket, and at least 32.
+func DefaultLongMinRows(nb int64, packed bool) int {
+	if packed {
+		return int(max(32, min(nb, 1<<30)))
+	}
 	return int(max(64, min(4*nb, 1<<30)))
 }
 
@@ -63,18 +70,18 @@ const coarseBuckets = 30
 // keeps 32 buckets rather than 722 (memory), and a key of a million rows
 // still reads at most an hour of rows at each end of its frame, not a day
 // (time). Either tier gives the rows' answer.
-func tiersOf(spec LongWindow, start int64, minRows int) (tier, *tier) {
+func tiersOf(spec LongWindow, start int64, minRows int, packed bool) (tier, *tier) {
 	nb := start/spec.BucketMS + 2
 	fine := tier{b: spec.BucketMS, nb: nb, minRows: minRows, text: spec.Text}
 	if minRows > 0 {
 		return fine, nil
 	}
-	fine.minRows = DefaultLongMinRows(nb)
+	fine.minRows = DefaultLongMinRows(nb, packed)
 	m := (start/spec.BucketMS + coarseBuckets - 1) / coarseBuckets
 	if m < 2 || spec.BucketMS > math.MaxInt64/m {
 		return fine, nil
 	}
-	coarse := coarseTier(spec.BucketMS*m, start, 0)
+	coarse := coarseTier(spec.BucketMS*m, start, 0, packed)
 	if coarse.minRows >= fine.minRows {
 		return fine, nil
 	}
@@ -87,10 +94,10 @@ func tiersOf(spec LongWindow, start int64, minRows int) (tier, *tier) {
 
 // coarseTier is the tier of buckets of b ms over a frame of start ms, for
 // keys from minRows rows (0: DefaultLongMinRows of its ring).
-func coarseTier(b, start int64, minRows int) *tier {
+func coarseTier(b, start int64, minRows int, packed bool) *tier {
 	t := &tier{b: b, nb: start/b + 2, minRows: minRows, text: bucketText(b)}
 	if minRows <= 0 {
-		t.minRows = DefaultLongMinRows(t.nb)
+		t.minRows = DefaultLongMinRows(t.nb, packed)
 	}
 	return t
 }
@@ -274,6 +281,11 @@ type longWindow struct {
 	src   *source
 	st    storage.Observable
 	calls []*windowCall
+	// place is where each call keeps its state in a bucket: call c's is
+	// series.aggs[slot*nAgg+place[c]] when place[c] >= 0, else the word
+	// series.words[slot*nPacked+(-1-place[c])] (an agg.Packed call).
+	place         []int
+	nAgg, nPacked int64
 	// fine is the option's bucket; coarse (nil when the option's bucket
 	// cuts the frame into few buckets already, or long_windows_min_rows is
 	// given) a multiple of it that cuts the frame into some 30, for the
@@ -314,12 +326,14 @@ type tier struct {
 // ts < (k+1)*b) lives in slot k mod nb while head-nb < k <= head, head being
 // the bucket of the key's newest row.
 type series struct {
-	mu    sync.RWMutex
-	t     *tier // never changes: a key moving to the fine tier gets a new series
-	head  int64
-	total int              // rows in the ring
-	aggs  []agg.Aggregator // slot*len(calls) + call; nil until the slot first holds a row
-	rows  []int32          // rows per slot
+	mu     sync.RWMutex
+	t      *tier // never changes: a key moving to the fine tier gets a new series
+	head   int64
+	newest int64            // the newest row's ts
+	total  int              // rows in the ring
+	aggs   []agg.Aggregator // see longWindow.place; nil until the slot first holds a row
+	words  []int64          // the packed calls' states (see longWindow.place)
+	rows   []int32          // rows per slot; a slot without rows holds no state
 }
 
 type lwScratch struct {
@@ -329,6 +343,7 @@ type lwScratch struct {
 	rows    [][]byte
 	ts      []int64
 	allNull []bool
+	packs   []agg.Packed // per packed call: adds a row to a word
 	// addRows' scan: collect keeps the rows with ts >= lo (bound once, so
 	// that a scan allocates no callback).
 	lo      int64
@@ -487,7 +502,7 @@ func (lw *longWindow) observe(key []byte, n int, ts int64, _ uint64, row []byte)
 // the key's write lock (observe, EachKey), so no row is linked between the
 // scan and the publication.
 func (lw *longWindow) build(key []byte, t *tier) {
-	s := &series{t: t, head: math.MinInt64}
+	s := &series{t: t, head: math.MinInt64, newest: math.MinInt64}
 	sc := lw.getScratch()
 	sc.rows, sc.ts = sc.rows[:0], sc.ts[:0]
 	// Every row the store holds, expired or not: requests never merge a
@@ -502,9 +517,7 @@ func (lw *longWindow) build(key []byte, t *tier) {
 		sc.ts = append(sc.ts, ts)
 		return true
 	})
-	nc := int64(len(lw.calls))
-	s.aggs = make([]agg.Aggregator, t.nb*nc)
-	s.rows = make([]int32, t.nb)
+	lw.alloc(s)
 	// Oldest first, as a fresh aggregate would see them.
 	slices.Reverse(sc.rows)
 	slices.Reverse(sc.ts)
@@ -529,10 +542,8 @@ func (lw *longWindow) build(key []byte, t *tier) {
 func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
 	t := s.t
 	k := floorDiv(ts, t.b)
-	nc := int64(len(lw.calls))
 	if s.rows == nil {
-		s.aggs = make([]agg.Aggregator, t.nb*nc)
-		s.rows = make([]int32, t.nb)
+		lw.alloc(s)
 		s.head = k
 	}
 	if k > s.head {
@@ -541,8 +552,8 @@ func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
 			if s.rows[slot] != 0 {
 				s.total -= int(s.rows[slot])
 				s.rows[slot] = 0
-				for c := range nc {
-					if a := s.aggs[slot*nc+c]; a != nil {
+				for _, a := range s.aggs[slot*lw.nAgg : (slot+1)*lw.nAgg] {
+					if a != nil {
 						a.Reset()
 					}
 				}
@@ -555,22 +566,65 @@ func (lw *longWindow) add(s *series, ts int64, sc *lwScratch, i int) {
 	}
 	slot := mod(k, t.nb)
 	for c, call := range lw.calls {
-		a := s.aggs[slot*nc+int64(c)]
-		if a == nil {
-			a = call.newAgg()
-			s.aggs[slot*nc+int64(c)] = a
+		args := sc.vals[c][i*len(call.args) : (i+1)*len(call.args)]
+		if p := int64(lw.place[c]); p >= 0 {
+			a := s.aggs[slot*lw.nAgg+p]
+			if a == nil {
+				a = call.newAgg()
+				s.aggs[slot*lw.nAgg+p] = a
+			}
+			a.Add(args)
+			continue
 		}
-		a.Add(sc.vals[c][i*len(call.args) : (i+1)*len(call.args)])
+		w := &s.words[slot*lw.nPacked-1-int64(lw.place[c])]
+		pk := sc.packs[c]
+		if pk == nil {
+			pk = call.newAgg().(agg.Packed)
+			sc.packs[c] = pk
+		}
+		pk.Reset()
+		if s.rows[slot] != 0 {
+			pk.MergePacked(*w)
+		}
+		pk.Add(args)
+		*w = pk.Pack()
 	}
 	s.rows[slot]++
 	s.total++
+	s.newest = max(s.newest, ts)
+}
+
+// alloc gives s (of tier s.t) its empty ring.
+func (lw *longWindow) alloc(s *series) {
+	nb := s.t.nb
+	s.aggs = make([]agg.Aggregator, nb*lw.nAgg)
+	if lw.nPacked > 0 {
+		s.words = make([]int64, nb*lw.nPacked)
+	}
+	s.rows = make([]int32, nb)
+}
+
+// lay decides where each call keeps its state in a bucket (place): a word
+// for the calls whose aggregate is agg.Packed, an aggregator for the others.
+func (lw *longWindow) lay() {
+	lw.place = make([]int, len(lw.calls))
+	lw.nAgg, lw.nPacked = 0, 0
+	for c, call := range lw.calls {
+		if _, ok := call.newAgg().(agg.Packed); ok {
+			lw.nPacked++
+			lw.place[c] = -int(lw.nPacked)
+		} else {
+			lw.place[c] = int(lw.nAgg)
+			lw.nAgg++
+		}
+	}
 }
 
 func (lw *longWindow) getScratch() *lwScratch {
 	if sc, ok := lw.scratch.Get().(*lwScratch); ok {
 		return sc
 	}
-	sc := &lwScratch{vals: make([][]types.Value, len(lw.calls))}
+	sc := &lwScratch{vals: make([][]types.Value, len(lw.calls)), packs: make([]agg.Packed, len(lw.calls))}
 	sc.collect = sc.collected
 	return sc
 }
@@ -667,24 +721,36 @@ func (lw *longWindow) answer(r *request, c *windowCall, s *series, key []byte, c
 	if !lw.addRows(a, sc, c, key, lo, kLo*b-1, r.now) {
 		return types.Value{}, false
 	}
-	ci := slices.Index(lw.calls, c)
-	nc := int64(len(lw.calls))
+	p := int64(lw.place[slices.Index(lw.calls, c)])
 	s.mu.RLock()
 	if s.rows == nil || kLo <= s.head-s.t.nb {
 		s.mu.RUnlock()
 		return types.Value{}, false // older than the ring
 	}
-	top := min(kHi, s.head)
-	for k := kLo; k <= top; k++ {
-		slot := mod(k, s.t.nb)
-		if s.rows[slot] != 0 {
-			a.Merge(s.aggs[slot*nc+int64(ci)])
+	top, after := min(kHi, s.head), true
+	if s.newest <= hi {
+		// No row of the key is newer than the frame: the buckets after
+		// the last full one hold only rows of the frame.
+		top, after = s.head, false
+	}
+	if p >= 0 {
+		for k := kLo; k <= top; k++ {
+			if slot := mod(k, s.t.nb); s.rows[slot] != 0 {
+				a.Merge(s.aggs[slot*lw.nAgg+p])
+			}
+		}
+	} else {
+		pk := a.(agg.Packed)
+		for k := kLo; k <= top; k++ {
+			if slot := mod(k, s.t.nb); s.rows[slot] != 0 {
+				pk.MergePacked(s.words[slot*lw.nPacked-1-p])
+			}
 		}
 	}
 	s.mu.RUnlock()
 	// The rows after the last full bucket (and any row newer than the ring's
 	// head when the frame reaches past it).
-	if !lw.addRows(a, sc, c, key, (top+1)*b, hi, r.now) {
+	if after && !lw.addRows(a, sc, c, key, (top+1)*b, hi, r.now) {
 		return types.Value{}, false
 	}
 	if withCur {
@@ -748,8 +814,26 @@ func (lw *longWindow) describe() string {
 	if t := lw.coarse; t != nil {
 		coarse = fmt.Sprintf(", and of %s from %d rows (%d buckets)", t.text, t.minRows, t.nb)
 	}
-	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets of %s for keys with >= %d rows in their newest frame (%d buckets per key)%s; the frame's partial buckets read as rows",
-		lw.spec.Window, strings.Join(names, ", "), lw.fine.text, lw.fine.minRows, lw.fine.nb, coarse)
+	packed := ""
+	if lw.nAgg == 0 {
+		packed = " (a word each)"
+	}
+	return fmt.Sprintf("long window %s: %s pre-aggregated in buckets%s of %s for keys with >= %d rows in their newest frame (%d buckets per key)%s; the frame's partial buckets read as rows",
+		lw.spec.Window, strings.Join(names, ", "), packed, lw.fine.text, lw.fine.minRows, lw.fine.nb, coarse)
+}
+
+// finishLongs lays out the buckets of each long window, now that its calls
+// are known, and sets its tiers.
+func (c *compiler) finishLongs() {
+	for _, lw := range c.longs {
+		lw.lay()
+		spec, start := lw.spec, lw.calls[0].frame.Start
+		lw.fine, lw.coarse = tiersOf(spec, start, c.opts.LongMinRows, lw.nAgg == 0)
+		if tt := c.opts.tiers; tt != nil {
+			lw.fine.minRows = tt.fineMin
+			lw.coarse = coarseTier(spec.BucketMS*int64(tt.mult), start, tt.coarseMin, false)
+		}
+	}
 }
 
 // newAgg builds an aggregator of the call (the pool's New, unpooled).
@@ -823,11 +907,6 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 			return planner.Errorf(planner.ErrUnsupported, "long window %s: buckets of %s cut the frame into %d buckets; give a longer bucket (at most %d per frame)", a.Window, spec.Text, nb, 1<<20)
 		}
 		lw = &longWindow{spec: spec, group: g, src: src, st: st, ttl: ix, seed: maphash.MakeSeed()}
-		lw.fine, lw.coarse = tiersOf(spec, f.Start, c.opts.LongMinRows)
-		if tt := c.opts.tiers; tt != nil {
-			lw.fine.minRows = tt.fineMin
-			lw.coarse = coarseTier(spec.BucketMS*int64(tt.mult), f.Start, tt.coarseMin)
-		}
 		c.longs = append(c.longs, lw)
 	}
 	lw.calls = append(lw.calls, call)

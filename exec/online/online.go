@@ -105,6 +105,7 @@ func CompileWith(plan planner.Node, tables Tables, env *expr.Env, o Options) (*D
 	if c.main == nil {
 		return nil, planner.Errorf(planner.ErrUnsupported, "a deployment needs a FROM table (the request table)")
 	}
+	c.finishLongs()
 	for _, lw := range o.LongWindows {
 		if !c.longUsed[lw.Window] {
 			return nil, planner.Errorf(planner.ErrUnsupported, "long_windows names window %s, which no aggregate of the query is computed over", lw.Window)
