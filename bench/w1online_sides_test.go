@@ -149,7 +149,7 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 		srv = startChildEnv(b, env, buildSundial(b), append([]string{"server", "--addr", addr, "--data", b.TempDir(), "--max-body", "256MiB"}, mode...)...)
 	} else {
-		args := []string{"--addr", addr, "--data", b.TempDir(), "--cpuprofile", fmt.Sprintf("%s-server-%d.pprof", *flagW1OHTTPProfile, n)}
+		args := []string{"--addr", addr, "--data", b.TempDir(), "--cpuprofile", w1serverProfile(n)}
 		if *flagW1ODurable {
 			args = append(args, "--durable") // w1server is in memory unless told
 		}
@@ -208,8 +208,8 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 			c   *rawhttp.Conn
 			buf []byte
 		}
-		conns := make(chan *rawClient, *flagW1OC)
-		for range *flagW1OC {
+		conns := make(chan *rawClient, w1oMaxC(b))
+		for range w1oMaxC(b) {
 			rc, err := rawhttp.Dial(addr)
 			if err != nil {
 				b.Fatal(err)
@@ -226,36 +226,6 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	} else if *flagW1OHTTPClient != "client" {
 		b.Fatalf("-w1o.httpclient %q: raw or client", *flagW1OHTTPClient)
 	}
-	if _, err := drive(reqs[:min(len(reqs), 5000)], *flagW1OC, do); err != nil {
-		b.Fatal(err)
-	}
-	if *flagW1OHTTPProfile != "" {
-		f, err := os.Create(fmt.Sprintf("%s-client-%d.pprof", *flagW1OHTTPProfile, n))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		srv.cmd.Process.Signal(syscall.SIGUSR1)
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-	}
-	before := serverBuckets(ctx, "http://"+addr)
-	b.ResetTimer()
-	var res driveResult
-	var err error
-	for i := 0; i < b.N; i++ {
-		if res, err = drive(reqs, *flagW1OC, do); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	logServerLatency(b, before, serverBuckets(ctx, "http://"+addr))
-	if *flagW1OHTTPProfile != "" {
-		pprof.StopCPUProfile()
-		srv.cmd.Process.Signal(syscall.SIGUSR2)
-		time.Sleep(500 * time.Millisecond)
-	}
 	name := "http"
 	if *flagW1ODurable {
 		name = "http-durable"
@@ -266,15 +236,43 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	if *flagW1OLoops > 0 {
 		name += fmt.Sprintf("-loops%d", *flagW1OLoops)
 	}
-	side := &w1oSide{name: name, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), res: res, reqs: reqs}
+	side := &w1oSide{name: name, n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), reqs: reqs}
 	if m := serverMetric(ctx, "http://"+addr, "sundial_table_bytes"); m > 0 {
 		side.storePerRow = float64(m) / float64(n)
 	}
 	b.Logf("server RSS: %d MiB before load, %d MiB after load; Go heap after load (not collected): alloc %d MiB, in use %d MiB, idle %d MiB, released %d MiB; table store %d MiB",
 		base>>20, rss>>20, heap["alloc"]>>20, heap["inuse"]>>20, heap["idle"]>>20, heap["released"]>>20, serverMetric(ctx, "http://"+addr, "sundial_table_bytes")>>20)
-	side.report(b, n)
+	side.driveEach(b, do, func(c int, drive func()) {
+		if *flagW1OHTTPProfile != "" {
+			f, err := os.Create(profileName(b, *flagW1OHTTPProfile+"-client", n, c))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			srv.cmd.Process.Signal(syscall.SIGUSR1)
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		before := serverBuckets(ctx, "http://"+addr)
+		drive()
+		logServerLatency(b, before, serverBuckets(ctx, "http://"+addr))
+		if *flagW1OHTTPProfile != "" {
+			pprof.StopCPUProfile()
+			srv.cmd.Process.Signal(syscall.SIGUSR2)
+			time.Sleep(500 * time.Millisecond)
+			// The server writes each profile to the name it was given at
+			// start (bench/cmd/w1server): this drive's is renamed.
+			if err := os.Rename(w1serverProfile(n), profileName(b, *flagW1OHTTPProfile+"-server", n, c)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	return side
 }
+
+// w1serverProfile is the file bench/cmd/w1server writes its profiles to.
+func w1serverProfile(n int) string { return fmt.Sprintf("%s-server-%d.pprof", *flagW1OHTTPProfile, n) }
 
 // buildW1Server builds bench/cmd/w1server (the server with a signal-driven CPU profile) once.
 var (
@@ -391,7 +389,7 @@ func w1oRedis(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	srv := startChild(b, *flagW1ORedis, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "")
 	defer srv.stop()
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: *flagW1OC + 2, Protocol: 2, DisableIdentity: true})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: w1oMaxC(b) + 2, Protocol: 2, DisableIdentity: true})
 	defer rdb.Close()
 	waitUp(b, srv, func() error { return rdb.Ping(ctx).Err() })
 	base := srv.rss(b)
@@ -441,20 +439,9 @@ func w1oRedis(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	}
 	checkAnswers(b, "redis", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }
-	if _, err := drive(reqs[:min(len(reqs), 5000)], *flagW1OC, do); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	var res driveResult
-	for i := 0; i < b.N; i++ {
-		if res, err = drive(reqs, *flagW1OC, do); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
 	b.Logf("redis: RSS %d MiB before load, %d MiB after; used_memory %d MiB (%s)", base>>20, rss>>20, used>>20, info["Server"]["redis_version"])
-	side := &w1oSide{name: "redis", loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), storePerRow: float64(used) / float64(n), res: res, reqs: reqs}
-	side.report(b, n)
+	side := &w1oSide{name: "redis", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), storePerRow: float64(used) / float64(n), reqs: reqs}
+	side.driveEach(b, do, nil)
 	return side
 }
 

@@ -14,7 +14,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +33,7 @@ import (
 
 var (
 	flagW1ON           = flag.String("w1o.n", "1000000", "BenchmarkW1Online: comma-separated row counts")
-	flagW1OC           = flag.Int("w1o.c", 8, "BenchmarkW1Online: concurrent clients")
+	flagW1OC           = flag.String("w1o.c", "4,6,8", "BenchmarkW1Online: comma-separated numbers of concurrent clients; each side, once loaded, is driven at each (sub-benchmarks C=c)")
 	flagW1OR           = flag.Int("w1o.r", 100000, "BenchmarkW1Online: requests per side")
 	flagW1OBatch       = flag.Int("w1o.batch", 10000, "BenchmarkW1Online: rows per load batch (InsertRows, PUT, Redis pipeline)")
 	flagW1OSides       = flag.String("w1o.sides", "inproc,http,redis", "BenchmarkW1Online: sides to run")
@@ -321,30 +323,107 @@ func selfRSS(b *testing.B) int64 {
 	return n
 }
 
+// w1oConcurrencies parses -w1o.c.
+func w1oConcurrencies(b *testing.B) []int {
+	var cs []int
+	for _, f := range strings.Split(*flagW1OC, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c <= 0 {
+			b.Fatalf("-w1o.c: bad number of clients %q", f)
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// w1oMaxC is the largest concurrency of -w1o.c: the connections a side opens.
+func w1oMaxC(b *testing.B) int { return slices.Max(w1oConcurrencies(b)) }
+
 // w1oSide is one side's figures.
 type w1oSide struct {
 	name        string
+	n           int
 	loadRowsPS  float64
 	rssPerRow   float64 // (process RSS after load - before load) / N
 	rssMB       float64 // process RSS after load, MiB
 	storePerRow float64 // Sundial: storage Stats().Bytes / N; Redis: used_memory / N
-	res         driveResult
+	runs        []w1oRun
 	reqs        []w1Req
 }
 
-func (s *w1oSide) report(b *testing.B, n int) {
+// w1oRun is one drive of a side: its requests from c clients.
+type w1oRun struct {
+	c   int
+	res driveResult
+}
+
+// run returns the side's drive at c clients, if any.
+func (s *w1oSide) run(c int) (driveResult, bool) {
+	for _, r := range s.runs {
+		if r.c == c {
+			return r.res, true
+		}
+	}
+	return driveResult{}, false
+}
+
+// driveEach drives the side's requests (do) from each number of clients of
+// -w1o.c in turn, after a warm-up, each a sub-benchmark C=c of b that reports
+// the side's figures with that drive's latencies. around, if not nil, runs
+// each drive (drive) with what must surround it: profiles, the server's
+// histogram.
+func (s *w1oSide) driveEach(b *testing.B, do func(q *w1Req) error, around func(c int, drive func())) {
+	cs := w1oConcurrencies(b)
+	if _, err := drive(s.reqs[:min(len(s.reqs), 5000)], slices.Max(cs), do); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	for _, c := range cs {
+		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
+			var res driveResult
+			var err error
+			d := func() {
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if res, err = drive(s.reqs, c, do); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+			}
+			if around != nil {
+				around(c, d)
+			} else {
+				d()
+			}
+			s.runs = append(s.runs, w1oRun{c, res})
+			s.report(b, c, res)
+		})
+	}
+}
+
+// profileName is the file of a CPU profile of a drive at c clients:
+// prefix-N.pprof, with -cC when -w1o.c names more than one.
+func profileName(b *testing.B, prefix string, n, c int) string {
+	if len(w1oConcurrencies(b)) > 1 {
+		return fmt.Sprintf("%s-%d-c%d.pprof", prefix, n, c)
+	}
+	return fmt.Sprintf("%s-%d.pprof", prefix, n)
+}
+
+func (s *w1oSide) report(b *testing.B, c int, res driveResult) {
+	n := s.n
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(s.loadRowsPS, "load_rows/s")
 	b.ReportMetric(s.rssPerRow, "rss_B/row")
 	b.ReportMetric(s.rssMB, "rss_MB")
 	b.ReportMetric(s.storePerRow, "store_B/row")
-	b.ReportMetric(s.res.us(50), "p50_us")
-	b.ReportMetric(s.res.us(99), "p99_us")
-	b.ReportMetric(s.res.us(99.9), "p999_us")
-	b.ReportMetric(s.res.qps(), "qps")
+	b.ReportMetric(res.us(50), "p50_us")
+	b.ReportMetric(res.us(99), "p99_us")
+	b.ReportMetric(res.us(99.9), "p999_us")
+	b.ReportMetric(res.qps(), "qps")
 	b.Logf("%s N=%d: load %.0f rows/s, RSS %.0f MiB after load, RSS growth %.1f B/row, store %.1f B/row, p50 %.1f µs, p99 %.1f µs, p999 %.1f µs, max %.1f µs, %.0f QPS (C=%d, R=%d)",
-		s.name, n, s.loadRowsPS, s.rssMB, s.rssPerRow, s.storePerRow, s.res.us(50), s.res.us(99), s.res.us(99.9), float64(s.res.hist.Max())/1e3, s.res.qps(), *flagW1OC, s.res.n)
-	for _, r := range s.res.slowest {
+		s.name, n, s.loadRowsPS, s.rssMB, s.rssPerRow, s.storePerRow, res.us(50), res.us(99), res.us(99.9), float64(res.hist.Max())/1e3, res.qps(), c, res.n)
+	for _, r := range res.slowest {
 		b.Logf("%s: slow request %d: %s at %d, %.1f ms", s.name, r.i, s.reqs[r.i].user, s.reqs[r.i].ts, float64(r.lat)/1e6)
 	}
 	if *flagW1OReport != "" {
@@ -355,8 +434,8 @@ func (s *w1oSide) report(b *testing.B, n int) {
 		defer f.Close()
 		host, _ := os.Hostname()
 		fmt.Fprintf(f, "| %s | %s | %d | %s | %d | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
-			time.Now().UTC().Format("2006-01-02"), host, n, s.name, *flagW1OC, s.loadRowsPS, s.rssMB, s.rssPerRow, s.storePerRow,
-			s.res.us(50), s.res.us(99), s.res.us(99.9), s.res.qps())
+			time.Now().UTC().Format("2006-01-02"), host, n, s.name, c, s.loadRowsPS, s.rssMB, s.rssPerRow, s.storePerRow,
+			res.us(50), res.us(99), res.us(99.9), res.qps())
 	}
 }
 
@@ -436,8 +515,14 @@ func BenchmarkW1Online(b *testing.B) {
 				if s == redis {
 					continue
 				}
-				fmt.Printf("W1Online N=%d: %s vs redis: QPS %.2f×, p99 %.2f×, RSS/row %.2f×, store/used_memory per row %.2f×; targets: HTTP p99 < 1 ms at ≥ 20k QPS, QPS ≥ 1× redis, memory ≤ 0.7× redis\n",
-					n, s.name, s.res.qps()/redis.res.qps(), s.res.us(99)/redis.res.us(99), s.rssPerRow/redis.rssPerRow, s.storePerRow/redis.storePerRow)
+				for _, r := range s.runs {
+					rr, ok := redis.run(r.c)
+					if !ok {
+						continue
+					}
+					fmt.Printf("W1Online N=%d C=%d: %s vs redis: QPS %.2f× (%.0f), p99 %.2f× (%.0f µs), RSS/row %.2f×, store/used_memory per row %.2f×; targets: HTTP p99 < 1 ms at ≥ 20k QPS, QPS ≥ 1× redis, memory ≤ 0.7× redis\n",
+						n, r.c, s.name, r.res.qps()/rr.qps(), r.res.qps(), r.res.us(99)/rr.us(99), r.res.us(99), s.rssPerRow/redis.rssPerRow, s.storePerRow/redis.storePerRow)
+				}
 			}
 		})
 	}
@@ -549,33 +634,29 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	}
 	checkAnswers(b, "inproc", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }
-	if _, err := drive(reqs[:min(len(reqs), 5000)], *flagW1OC, do); err != nil { // warm-up
-		b.Fatal(err)
-	}
+	side := &w1oSide{name: "inproc", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss) / float64(n), rssMB: float64(after) / (1 << 20), storePerRow: float64(storeBytes) / float64(n), reqs: reqs}
+	var around func(int, func())
 	if *flagW1OProfile != "" {
-		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", *flagW1OProfile, n))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	b.ResetTimer()
-	var res driveResult
-	for i := 0; i < b.N; i++ {
-		if res, err = drive(reqs, *flagW1OC, do); err != nil {
-			b.Fatal(err)
+		around = func(c int, drive func()) {
+			f, err := os.Create(profileName(b, *flagW1OProfile, n, c))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
+			drive()
 		}
 	}
-	b.StopTimer()
-	if dep, ok := s.Deployment(w1oDB, w1oDeploy); ok {
-		b.Logf("inproc: %d of %d feature answers from long-window buckets\n%s", dep.LongWindowServed(), 6*len(reqs)*(b.N+1), dep.Explain())
+	before := dep.LongWindowServed()
+	side.driveEach(b, do, around)
+	driven := min(len(reqs), 5000) // the warm-up's
+	for _, r := range side.runs {
+		driven += r.res.n
 	}
-	side := &w1oSide{name: "inproc", loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss) / float64(n), rssMB: float64(after) / (1 << 20), storePerRow: float64(storeBytes) / float64(n), res: res, reqs: reqs}
-	side.report(b, n)
+	b.Logf("inproc: %d of %d feature answers of the warm-up and the drives from long-window buckets\n%s", dep.LongWindowServed()-before, 6*driven, dep.Explain())
 	runtime.KeepAlive(s)
 	return side
 }
