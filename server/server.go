@@ -86,6 +86,12 @@ type Config struct {
 	// GOMAXPROCS is at least one more than their number, unless the
 	// environment sets it (procs.go says why).
 	Loops int
+	// TTLEvery is how often, while Serve runs, the instance's TTL
+	// collector evicts the rows the tables' TTLs expired and gives their
+	// memory back (session.Instance.StartCollector; 0:
+	// session.DefaultTTLEvery; negative: never, the expired rows then
+	// staying in memory though no request or query sees them).
+	TTLEvery time.Duration
 }
 
 // The values of Config.FastPath.
@@ -112,6 +118,9 @@ func (c *Config) fill() {
 	}
 	if c.FastPath == "" {
 		c.FastPath = defaultFastPath
+	}
+	if c.TTLEvery == 0 {
+		c.TTLEvery = session.DefaultTTLEvery
 	}
 }
 
@@ -453,6 +462,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		if loops != nil {
 			defer spareProc(n, s.log)()
 		}
+	}
+	if s.cfg.TTLEvery > 0 {
+		defer s.inst.StartCollector(s.cfg.TTLEvery, s.log)()
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(hl) }()

@@ -18,7 +18,7 @@ import (
 var serverCommand = &command{
 	name:     "server",
 	summary:  "serve the REST API (OpenMLDB APIServer paths) over an embedded instance",
-	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--in-memory] [--max-body 16MiB] [--fast-path loop|goroutine] [--loops n]",
+	synopsis: "sundial server [--addr :8080] [--data ./sundial-data] [--in-memory] [--max-body 16MiB] [--fast-path loop|goroutine] [--loops n] [--ttl-interval 1m]",
 	help: `Server serves Sundial's REST API over an embedded instance: PUT
 /dbs/{db}/tables/{t} inserts rows, POST /dbs/{db}/deployments/{name} answers
 feature requests, POST /dbs/{db} runs SQL, GET /dbs, /health and /metrics
@@ -39,12 +39,20 @@ even on kill -9. --in-memory keeps nothing on disk.`,
 		shutdown := fs.Duration("shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for requests in flight when stopping")
 		fastPath := fs.String("fast-path", "", "how feature requests are read, a `way`: loop (epoll event loops, one per GOMAXPROCS; the default on Linux) or goroutine (a goroutine per connection; the default elsewhere)")
 		loops := fs.Int("loops", 0, "with --fast-path loop: the number of event `loops` (0: one per GOMAXPROCS)")
+		ttlEvery := fs.Duration("ttl-interval", session.DefaultTTLEvery, "how often the TTL collector evicts expired rows and frees their memory, a `duration` (0: never; expired rows are invisible either way)")
 		return func(e *env, args []string) int {
 			if len(args) > 0 {
 				return usageError(e, "server", "unexpected arguments: %q", args)
 			}
 			if *loops < 0 {
 				return usageError(e, "server", "--loops: want 0 or more, not %d", *loops)
+			}
+			if *ttlEvery < 0 {
+				return usageError(e, "server", "--ttl-interval: want 0 (never) or a positive duration, not %v", *ttlEvery)
+			}
+			every := *ttlEvery
+			if every == 0 {
+				every = -1 // server.Config: never
 			}
 			limit, err := parseSize(*maxBody)
 			if err != nil {
@@ -53,7 +61,7 @@ even on kill -9. --in-memory keeps nothing on disk.`,
 			if p := *fastPath; p != "" && p != server.FastPathLoop && p != server.FastPathGoroutine {
 				return usageError(e, "server", "--fast-path: want %s or %s, not %q", server.FastPathLoop, server.FastPathGoroutine, p)
 			}
-			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown, InMemory: *inMemory, SnapshotEvery: *snapEvery, FastPath: *fastPath, Loops: *loops})
+			srv, err := server.Open(server.Config{DataDir: *data, MaxBody: limit, ShutdownTimeout: *shutdown, InMemory: *inMemory, SnapshotEvery: *snapEvery, FastPath: *fastPath, Loops: *loops, TTLEvery: every})
 			if err != nil {
 				fmt.Fprintf(e.stderr, "sundial server: %v\n", err)
 				return exitFail
