@@ -3,7 +3,6 @@ package session
 import (
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/sundialdb/sundial/storage"
@@ -14,40 +13,30 @@ import (
 // expire, and the collector gives their memory back.
 const DefaultTTLEvery = time.Minute
 
-// StartCollector starts the instance's TTL collector: every period, in a
-// goroutine of its own, each table's store evicts its expired rows as of the
-// wall clock (storage.Table.Evict; a table without a TTL is skipped at once).
-// Eviction never blocks readers or writers for longer than one key. Rows that
-// expired are invisible to requests and queries before the collector reaches
-// them; the collector returns their memory (chunks and directory pages freed
-// or compacted, arenas rebuilt), so that a store under a steady stream with
-// a TTL stays flat. stop ends it and waits for a pass under way; it may be
-// called more than once. Each pass that evicted rows is logged at Info.
+// StartCollector starts the instance's TTL collector (storage.StartCollector
+// over every table): every period, in a goroutine of its own, each table's
+// store evicts its expired rows as of the wall clock (storage.Table.Evict; a
+// table without a TTL is skipped at once). Eviction never blocks readers or
+// writers for longer than one key. Rows that expired are invisible to
+// requests and queries before the collector reaches them; the collector
+// returns their memory (chunks and directory pages freed or compacted,
+// arenas rebuilt), so that a store under a steady stream with a TTL stays
+// flat. stop ends it and waits for a pass under way. Each pass that evicted
+// rows from a table is logged at Info, a failure at Error.
 func (inst *Instance) StartCollector(every time.Duration, log *slog.Logger) (stop func()) {
 	if log == nil {
 		log = slog.Default()
 	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			inst.collect(storage.NowMillis(), log)
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() { close(done) })
-		<-finished
-	}
+	return storage.StartCollector(instEvicter{inst, log}, every, storage.NowMillis, nil)
 }
+
+// instEvicter evicts from every table of an instance.
+type instEvicter struct {
+	inst *Instance
+	log  *slog.Logger
+}
+
+func (e instEvicter) Evict(now int64) (int, error) { return e.inst.collect(now, e.log), nil }
 
 // Collect evicts the expired rows of every table's store as of now (ms since
 // the epoch) once, as a pass of the collector does, and returns how many rows

@@ -99,11 +99,17 @@ type Stats struct {
 	Bytes int64 // bytes of index arenas, row chunks and the row directory
 }
 
+// Evicter is what a collector evicts from: a Table, or a set of them
+// (session.Instance's collector).
+type Evicter interface {
+	Evict(now int64) (int, error)
+}
+
 // StartCollector evicts t's expired rows every period, as of now(), in a
 // goroutine of its own, until stop is called (stop waits for a running pass).
 // Eviction never blocks readers. Errors other than ErrClosed are passed to
 // onErr when it is not nil; ErrClosed ends the collector.
-func StartCollector(t Table, every time.Duration, now func() int64, onErr func(error)) (stop func()) {
+func StartCollector(t Evicter, every time.Duration, now func() int64, onErr func(error)) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
