@@ -155,7 +155,7 @@ func (s *Session) deploy(ctx context.Context, st *sql.Deploy) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureIndexes(plan); err != nil {
+	if err := s.ensureIndexes(plan, true); err != nil {
 		return nil, err
 	}
 	opts, verify, sample, err := deployOptions(st)
@@ -275,10 +275,12 @@ func throughView(src planner.Node, keys []planner.Expr, ts planner.Expr) (*plann
 // ensureIndexes creates the indexes a request plan needs: (partition columns,
 // order column) for every window group over each table it reads, and the
 // join key for every LAST JOIN's right table. New indexes are backfilled from
-// the stored rows.
-func (s *Session) ensureIndexes(plan planner.Node) error {
+// the stored rows (and keep every row). With raise (DEPLOY), the TTL of an
+// existing index a window group reads is raised to keep the rows its frames
+// reach (SEMANTICS §7; coverTTL).
+func (s *Session) ensureIndexes(plan planner.Node, raise bool) error {
 	var visit func(n planner.Node) error
-	need := func(t *planner.Table, keys []planner.Expr, ts planner.Expr) error {
+	need := func(t *planner.Table, keys []planner.Expr, ts planner.Expr, frames ttlNeed) error {
 		var keyNames []string
 		for _, k := range keys {
 			c, ok := k.(*planner.ColRef)
@@ -293,6 +295,9 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 		}
 		for _, ix := range t.Indexes {
 			if sameNames(ix.Keys, keyNames) && (tsName == "" || strings.EqualFold(ix.TS, tsName)) {
+				if raise {
+					return s.raiseTTL(t, ix, frames)
+				}
 				return nil
 			}
 		}
@@ -312,13 +317,14 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 	visit = func(n planner.Node) error {
 		switch n := n.(type) {
 		case *planner.Window:
-			for _, g := range n.Groups {
+			for gi, g := range n.Groups {
+				frames := groupNeed(n, gi)
 				for _, src := range append([]planner.Node{n.Input}, g.Unions...) {
 					t, keys, ts, ok := throughView(src, g.PartitionBy, g.OrderBy)
 					if !ok {
 						continue
 					}
-					if err := need(t, keys, ts); err != nil {
+					if err := need(t, keys, ts, frames); err != nil {
 						return err
 					}
 				}
@@ -332,7 +338,7 @@ func (s *Session) ensureIndexes(plan planner.Node) error {
 						ts = o
 					}
 				}
-				if err := need(t, keys, ts); err != nil {
+				if err := need(t, keys, ts, ttlNeed{}); err != nil {
 					return err
 				}
 			}
@@ -520,7 +526,7 @@ func (s *Session) PrepareRequest(q sql.Query) (*online.Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureIndexes(plan); err != nil {
+	if err := s.ensureIndexes(plan, false); err != nil {
 		return nil, err
 	}
 	return online.Compile(plan, s.inst, s.env())

@@ -82,7 +82,7 @@ func (s *Session) PrepareRequestWith(q sql.Query, o online.Options) (*online.Dep
 	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureIndexes(plan); err != nil {
+	if err := s.ensureIndexes(plan, false); err != nil {
 		return nil, err
 	}
 	return online.CompileWith(plan, s.inst, s.env(), o)

@@ -43,7 +43,9 @@ type memTable struct {
 }
 
 type index struct {
-	spec IndexSpec
+	spec IndexSpec // its TTL is the one the index was made with: see ttl
+	// ttl is the index's current spec, TTL included (SetTTL replaces it).
+	ttl  atomic.Pointer[IndexSpec]
 	segs []*segment
 	obs  atomic.Pointer[[]*observer] // see observe.go
 }
@@ -126,6 +128,7 @@ func (t *memTable) newIndex(s IndexSpec, existing []*index) (*index, error) {
 		}
 	}
 	ix := &index{spec: s, segs: make([]*segment, t.nseg)}
+	ix.ttl.Store(&ix.spec)
 	for i := range ix.segs {
 		seg := &segment{keys: newHuKeys()}
 		seg.arena.Store(skiplist.NewArena())
@@ -136,11 +139,33 @@ func (t *memTable) newIndex(s IndexSpec, existing []*index) (*index, error) {
 
 func (t *memTable) Schema() types.Schema { return t.schema }
 
+// SetTTL replaces the TTL of index idx (its type and limits; 0: none).
+// Readers see the new TTL from their next Scan; rows already evicted under
+// the old one do not come back.
+func (t *memTable) SetTTL(idx int, typ TTLType, absMillis, latCount int64) error {
+	t.evictMu.Lock()
+	defer t.evictMu.Unlock()
+	if t.closed.Load() {
+		return ErrClosed
+	}
+	ixs := *t.indexes.Load()
+	if idx < 0 || idx >= len(ixs) {
+		return fmt.Errorf("%w: no index %d (the table has %d)", ErrSchema, idx, len(ixs))
+	}
+	if absMillis < 0 || latCount < 0 {
+		return fmt.Errorf("%w: index %s: a negative TTL", ErrSchema, ixs[idx].spec.Name)
+	}
+	s := *ixs[idx].ttl.Load()
+	s.TTLType, s.AbsMillis, s.LatCount = typ, absMillis, latCount
+	ixs[idx].ttl.Store(&s)
+	return nil
+}
+
 func (t *memTable) Indexes() []IndexSpec {
 	ixs := *t.indexes.Load()
 	out := make([]IndexSpec, len(ixs))
 	for i, ix := range ixs {
-		out[i] = ix.spec
+		out[i] = *ix.ttl.Load()
 		out[i].KeyCols = append([]int(nil), ix.spec.KeyCols...)
 	}
 	return out
@@ -286,9 +311,9 @@ func (t *memTable) scanKey(ix *index, lk *lookupKey, maxTS int64, now int64, fn 
 	// Concrete calls (not through timeList) so that fn does not escape and
 	// the caller's closure can stay on its stack.
 	if e.hu != nil {
-		e.hu.scan(maxTS, ttlAt(&ix.spec, now), t.rows, fn)
+		e.hu.scan(maxTS, ttlAt(ix.ttl.Load(), now), t.rows, fn)
 	} else {
-		arenaList{e.list.Load()}.scan(maxTS, ttlAt(&ix.spec, now), t.rows, fn)
+		arenaList{e.list.Load()}.scan(maxTS, ttlAt(ix.ttl.Load(), now), t.rows, fn)
 	}
 }
 
@@ -345,7 +370,7 @@ func (t *memTable) Evict(now int64) (int, error) {
 	dropped := 0
 	var entries []*keyEntry
 	for _, ix := range *t.indexes.Load() {
-		tt := ttlAt(&ix.spec, now)
+		tt := ttlAt(ix.ttl.Load(), now)
 		if tt.none() {
 			continue
 		}

@@ -99,6 +99,14 @@ type Stats struct {
 	Bytes int64 // bytes of index arenas, row chunks and the row directory
 }
 
+// TTLSetter is a table whose indexes' TTLs can change: DEPLOY raises them
+// to keep the rows its windows reach. The memory table is one; a disk
+// table's TTLs are fixed when it is made.
+type TTLSetter interface {
+	// SetTTL replaces the TTL of index idx (its type and limits; 0: none).
+	SetTTL(idx int, typ TTLType, absMillis, latCount int64) error
+}
+
 // Evicter is what a collector evicts from: a Table, or a set of them
 // (session.Instance's collector).
 type Evicter interface {

@@ -703,8 +703,9 @@ func (lw *longWindow) answer(r *request, c *windowCall, s *series, key []byte, c
 	}
 	kHi := floorDiv(hi+1, b) - 1
 	// A bucket the TTL has started to expire is read as rows (the store
-	// hides expired rows); rows expire when ts <= now - AbsMillis.
-	if ttl := lw.ttl; ttl.AbsMillis > 0 && (ttl.TTLType == storage.TTLAbsolute || ttl.TTLType == storage.TTLAbsOrLat || ttl.TTLType == 0) {
+	// hides expired rows): rows expire by time when ts <= now - AbsMillis
+	// (under absandlat only those may expire, if the count limit agrees).
+	if ttl := lw.ttl; ttl.AbsMillis > 0 && ttl.TTLType != storage.TTLLatest {
 		if cut, ok := subOK(r.now, ttl.AbsMillis); ok {
 			kLo = max(kLo, floorDiv(cut, b)+1)
 		}
@@ -871,8 +872,11 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		return planner.Errorf(planner.ErrUnsupported, "long window %s: table %s is a disk table; pre-aggregated buckets need a memory table", a.Window, src.name)
 	}
 	ix := st.Indexes()[src.index]
-	if ix.LatCount > 0 && ix.TTLType != storage.TTLAbsolute {
-		return planner.Errorf(planner.ErrUnsupported, "long window %s: index %s keeps the latest %d rows per key (TTL %s); buckets need an absolute TTL", a.Window, ix.Name, ix.LatCount, ix.TTLType)
+	// A row a count limit expires may sit in any bucket. Under absandlat
+	// only rows the time limit expired too are gone, and buckets the time
+	// limit reaches are read as rows (see answer).
+	if ix.LatCount > 0 && ix.TTLType != storage.TTLAbsolute && ix.TTLType != storage.TTLAbsAndLat {
+		return planner.Errorf(planner.ErrUnsupported, "long window %s: index %s keeps the latest %d rows per key (TTL %s); buckets need an absolute or absandlat TTL", a.Window, ix.Name, ix.LatCount, ix.TTLType)
 	}
 	f := call.frame
 	switch {

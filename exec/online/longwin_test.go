@@ -86,7 +86,16 @@ func TestLongWindowTiersEqualRows(t *testing.T) {
 func checkLong(t *testing.T, rng *rand.Rand, q int, tiers bool) (served, moved int64) {
 	ctx := context.Background()
 	s := session.New(session.NewInstance())
-	for _, r := range sql.ParseScript("CREATE DATABASE d; USE d; CREATE TABLE t1 (" + columnsSQL + ", INDEX(KEY=k, TS=ts, TTL=1h, TTL_TYPE=absolute));") {
+	// An absolute TTL of an hour, or absandlat: an hour, or among the key's
+	// newest few rows (what DEPLOY makes of an absolute TTL that a ROWS
+	// frame reads over).
+	ttlSQL, spec := "TTL=1h, TTL_TYPE=absolute", storage.IndexSpec{Name: "k", KeyCols: []int{0}, TSCol: 2, TTLType: storage.TTLAbsolute, AbsMillis: 3_600_000}
+	if rng.IntN(2) == 0 {
+		lat := 1 + rng.IntN(20)
+		ttlSQL = fmt.Sprintf("TTL=(1h, %d), TTL_TYPE=absandlat", lat)
+		spec.TTLType, spec.LatCount = storage.TTLAbsAndLat, int64(lat)
+	}
+	for _, r := range sql.ParseScript("CREATE DATABASE d; USE d; CREATE TABLE t1 (" + columnsSQL + ", INDEX(KEY=k, TS=ts, " + ttlSQL + "));") {
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
@@ -113,7 +122,6 @@ func checkLong(t *testing.T, rng *rand.Rand, q int, tiers bool) (served, moved i
 	st, err := sql.ParseOne(query)
 	must(err)
 	t1, _ := s.Table(sql.TableName{Name: "t1"})
-	spec := storage.IndexSpec{Name: "k", KeyCols: []int{0}, TSCol: 2, TTLType: storage.TTLAbsolute, AbsMillis: 3_600_000}
 	mt, err := storage.NewMemTable(t1.Schema, []storage.IndexSpec{spec})
 	must(err)
 	tables := &memTables{m: map[string]storage.Table{"t1": mt}}
