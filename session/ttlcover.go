@@ -119,24 +119,23 @@ func coverTTL(ix *planner.Index, hasTS bool, need ttlNeed) (typ planner.TTLType,
 		return typ, abs, lat
 	}
 	// absolute needing rows, latest needing a range, absorlat: absandlat.
-	hadAbs, hadLat := typ != planner.TTLLatest, typ != planner.TTLAbsolute
-	switch {
-	case hadAbs && hasAbs:
-		abs = maxLimit(abs, nAbs)
-	case hasAbs:
-		abs = nAbs
-	case !hadAbs:
-		abs = 0
-	}
-	switch {
-	case hadLat && hasLat:
-		lat = maxLimit(lat, nLat)
-	case hasLat:
-		lat = nLat
-	case !hadLat:
-		lat = 0
-	}
+	abs = joinLimit(typ != planner.TTLLatest, abs, hasAbs, nAbs)
+	lat = joinLimit(typ != planner.TTLAbsolute, lat, hasLat, nLat)
 	return planner.TTLAbsAndLat, abs, lat
+}
+
+// joinLimit is one limit of the absandlat that coverTTL makes: the larger
+// of the index's (if its kind had the limit) and the need's (if any).
+func joinLimit(had bool, cur int64, has bool, need int64) int64 {
+	switch {
+	case had && has:
+		return maxLimit(cur, need)
+	case has:
+		return need
+	case had:
+		return cur
+	}
+	return 0
 }
 
 // raiseTTL raises the TTL of index ix of table t to keep what need asks
