@@ -106,6 +106,12 @@ func (inst *Instance) openDisk(t *planner.Table, k string, specs []storage.Index
 			st.Close()
 			return nil, fmt.Errorf("table %s: the disk table in %s has other indexes than the catalog's", t.Name, dir)
 		}
+		// The TTLs are the stored ones: a DEPLOY may have raised them
+		// since the statement that made the catalog's (and is replayed
+		// after it, raising nothing more).
+		for i, ix := range t.Indexes[:len(specs)] {
+			ix.TTLType, ix.AbsMillis, ix.LatCount = catalogIndex(t, have[i]).TTLType, have[i].AbsMillis, have[i].LatCount
+		}
 		for _, s := range have[len(specs):] {
 			t.Indexes = append(t.Indexes, catalogIndex(t, s))
 		}
@@ -114,15 +120,10 @@ func (inst *Instance) openDisk(t *planner.Table, k string, specs []storage.Index
 	return st, nil
 }
 
+// sameSpec reports whether two indexes have the same name, KEY and TS
+// columns (their TTLs may differ: see openDisk).
 func sameSpec(a, b storage.IndexSpec) bool {
-	norm := func(t storage.TTLType) storage.TTLType {
-		if t == 0 {
-			return storage.TTLAbsolute
-		}
-		return t
-	}
-	if a.Name != b.Name || a.TSCol != b.TSCol || norm(a.TTLType) != norm(b.TTLType) || a.AbsMillis != b.AbsMillis ||
-		a.LatCount != b.LatCount || len(a.KeyCols) != len(b.KeyCols) {
+	if a.Name != b.Name || a.TSCol != b.TSCol || len(a.KeyCols) != len(b.KeyCols) {
 		return false
 	}
 	for i := range a.KeyCols {

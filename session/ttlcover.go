@@ -153,11 +153,7 @@ func (s *Session) raiseTTL(t *planner.Table, ix *planner.Index, need ttlNeed) er
 	now := fmt.Sprintf("%s (abs %d ms, lat %d)", typ, abs, lat)
 	setter, ok := st.(storage.TTLSetter)
 	if !ok {
-		// A disk table's TTL lives in its Pebble metadata, which its
-		// recovery checks against the catalog's: left as declared.
-		slog.Warn("deploy: the TTL of a disk table's index does not cover the deployment's windows; it is left as declared",
-			"table", t.Name, "index", ix.Name, "ttl", was, "needed", now)
-		return nil
+		return fmt.Errorf("table %s: index %s keeps %s, and its store cannot keep the %s the deployment's windows need", t.Name, ix.Name, was, now)
 	}
 	pos := -1
 	for i, spec := range st.Indexes() {

@@ -88,10 +88,15 @@ func TestDeployRaisesTTL(t *testing.T) {
 	}
 }
 
-// A raised TTL survives a restart: from the log (DEPLOY is replayed), and
-// from a snapshot (the catalog's index holds it).
+// A raised TTL survives a restart, in a memory table and in a disk table:
+// from the log (DEPLOY is replayed), and from a snapshot (the catalog's index
+// holds it).
 func TestRaisedTTLDurable(t *testing.T) {
-	for _, snap := range []bool{false, true} {
+	for _, c := range []struct {
+		snap bool
+		mode string
+	}{{false, "memory"}, {true, "memory"}, {false, "ssd"}, {true, "ssd"}} {
+		snap := c.snap
 		dir := t.TempDir()
 		inst, err := OpenInstance(dir)
 		if err != nil {
@@ -99,7 +104,7 @@ func TestRaisedTTLDurable(t *testing.T) {
 		}
 		s := New(inst)
 		execAll(t, s, `CREATE DATABASE d; USE d;
-			CREATE TABLE t (k string, ts timestamp, v int, INDEX(KEY=k, TS=ts, TTL=10m, TTL_TYPE=absolute));
+			CREATE TABLE t (k string, ts timestamp, v int, INDEX(KEY=k, TS=ts, TTL=10m, TTL_TYPE=absolute)) OPTIONS(storage_mode='`+c.mode+`');
 			DEPLOY f SELECT k, sum(v) OVER w AS s FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 1d PRECEDING AND CURRENT ROW);`)
 		if snap {
 			if err := inst.Snapshot(); err != nil {
@@ -123,7 +128,7 @@ func TestRaisedTTLDurable(t *testing.T) {
 		}
 		ix, spec := tb.Indexes[0], st.Indexes()[0]
 		if ix.AbsMillis != 86_460_000 || spec.AbsMillis != 86_460_000 {
-			t.Fatalf("snapshot %v: after a restart the TTL is %d ms in the catalog and %d in the store, want 86460000", snap, ix.AbsMillis, spec.AbsMillis)
+			t.Fatalf("%s table, snapshot %v: after a restart the TTL is %d ms in the catalog and %d in the store, want 86460000", c.mode, snap, ix.AbsMillis, spec.AbsMillis)
 		}
 		inst.Close()
 	}

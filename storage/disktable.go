@@ -216,8 +216,18 @@ func (t *diskTable) load(specs []IndexSpec, given bool) error {
 	if err := json.Unmarshal(ij, &have); err != nil {
 		return fmt.Errorf("%w: stored indexes: %v", ErrCorrupt, err)
 	}
-	if given && !reflect.DeepEqual(have, specs) {
+	if given && !reflect.DeepEqual(withoutTTL(have), withoutTTL(specs)) {
 		return fmt.Errorf("%w: the stored table has other indexes", ErrSchema)
+	}
+	if given && !reflect.DeepEqual(have, specs) {
+		// Only TTLs differ (DEPLOY raised one, and the catalog being
+		// recovered is from before it, or the other way round): the
+		// caller's hold.
+		ij, _ := json.Marshal(specs)
+		if err := t.db.Set(metaKey("indexes"), ij, pebble.Sync); err != nil {
+			return err
+		}
+		have = specs
 	}
 	t.indexes.Store(&have)
 	t.next, t.hw = 1, 1
@@ -401,6 +411,41 @@ func (t *diskTable) Scan(idx int, key []types.Value, maxTS int64, now int64, fn 
 		pos++
 	}
 	return it.Error()
+}
+
+// withoutTTL returns specs with their TTLs cleared.
+func withoutTTL(specs []IndexSpec) []IndexSpec {
+	out := append([]IndexSpec(nil), specs...)
+	for i := range out {
+		out[i].TTLType, out[i].AbsMillis, out[i].LatCount = 0, 0, 0
+	}
+	return out
+}
+
+// SetTTL replaces the TTL of index idx, in the table's metadata first.
+func (t *diskTable) SetTTL(idx int, typ TTLType, absMillis, latCount int64) error {
+	t.closeMu.RLock()
+	defer t.closeMu.RUnlock()
+	t.evictMu.Lock()
+	defer t.evictMu.Unlock()
+	if t.closed.Load() {
+		return ErrClosed
+	}
+	old := *t.indexes.Load()
+	if idx < 0 || idx >= len(old) {
+		return fmt.Errorf("%w: no index %d (the table has %d)", ErrSchema, idx, len(old))
+	}
+	if absMillis < 0 || latCount < 0 {
+		return fmt.Errorf("%w: index %s: a negative TTL", ErrSchema, old[idx].Name)
+	}
+	ixs := append([]IndexSpec(nil), old...)
+	ixs[idx].TTLType, ixs[idx].AbsMillis, ixs[idx].LatCount = typ, absMillis, latCount
+	ij, _ := json.Marshal(ixs)
+	if err := t.db.Set(metaKey("indexes"), ij, pebble.Sync); err != nil {
+		return err
+	}
+	t.indexes.Store(&ixs)
+	return nil
 }
 
 func (t *diskTable) AddIndex(spec IndexSpec) error {

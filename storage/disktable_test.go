@@ -79,3 +79,41 @@ func TestDiskTableReopen(t *testing.T) {
 		t.Fatalf("scan of the added index after reopening: %d rows, %v", n, err)
 	}
 }
+
+// A TTL SetTTL raised is in the table's metadata; reopened with specs whose
+// TTLs differ only (a catalog recovered from before or after the raise), the
+// table takes the caller's TTLs; other keys are still refused.
+func TestDiskTableSetTTLReopen(t *testing.T) {
+	dir := t.TempDir()
+	schema := types.Schema{{Name: "k", Kind: types.String}, {Name: "ts", Kind: types.Timestamp}}
+	idx := []storage.IndexSpec{{Name: "k", KeyCols: []int{0}, TSCol: 1, TTLType: storage.TTLAbsolute, AbsMillis: 1000}}
+	tb, err := storage.OpenDiskTable(dir, schema, idx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.(storage.TTLSetter).SetTTL(0, storage.TTLAbsAndLat, 5000, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopen := func(specs []storage.IndexSpec) storage.IndexSpec {
+		t.Helper()
+		tb, err := storage.OpenDiskTable(dir, schema, specs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tb.Close()
+		return tb.Indexes()[0]
+	}
+	if got := reopen(nil); got.TTLType != storage.TTLAbsAndLat || got.AbsMillis != 5000 || got.LatCount != 3 {
+		t.Fatalf("reopened as stored: %+v, want the raised TTL", got)
+	}
+	if got := reopen(idx); got.TTLType != storage.TTLAbsolute || got.AbsMillis != 1000 || got.LatCount != 0 {
+		t.Fatalf("reopened with the declared TTL: %+v, want it", got)
+	}
+	other := []storage.IndexSpec{{Name: "k", KeyCols: []int{0}, TSCol: -1}}
+	if _, err := storage.OpenDiskTable(dir, schema, other, nil); err == nil {
+		t.Fatal("reopening with another TS column succeeded")
+	}
+}

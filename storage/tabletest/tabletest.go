@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TTLRandom", func(t *testing.T) { testTTLRandom(t, open) })
 	t.Run("SharedRowsAcrossIndexes", func(t *testing.T) { testSharedRows(t, open) })
 	t.Run("AddIndex", func(t *testing.T) { testAddIndex(t, open) })
+	t.Run("SetTTL", func(t *testing.T) { testSetTTL(t, open) })
 	t.Run("ConcurrentPutScan", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("ConcurrentEvict", func(t *testing.T) { testConcurrentEvict(t, open) })
 	t.Run("ManyKeys", func(t *testing.T) { testManyKeys(t, open) })
