@@ -199,7 +199,7 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 		return featOfJSON(rows[0])
 	}
-	checkAnswers(b, "http", d, reqs, want, answer)
+	notes := []string{checkAnswers(b, "http", d, reqs, want, answer)}
 	do := func(q *w1Req) error { _, err := answer(q); return err }
 	if *flagW1OHTTPClient == "raw" {
 		// C keep-alive connections of the minimal load generator
@@ -236,13 +236,13 @@ func w1oHTTP(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 	if *flagW1OLoops > 0 {
 		name += fmt.Sprintf("-loops%d", *flagW1OLoops)
 	}
-	side := &w1oSide{name: name, n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), reqs: reqs}
+	side := &w1oSide{name: name, n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), reqs: reqs, notes: notes}
 	if m := serverMetric(ctx, "http://"+addr, "sundial_table_bytes"); m > 0 {
 		side.storePerRow = float64(m) / float64(n)
 	}
-	b.Logf("server RSS: %d MiB before load, %d MiB after load; Go heap after load (not collected): alloc %d MiB, in use %d MiB, idle %d MiB, released %d MiB; table store %d MiB",
-		base>>20, rss>>20, heap["alloc"]>>20, heap["inuse"]>>20, heap["idle"]>>20, heap["released"]>>20, serverMetric(ctx, "http://"+addr, "sundial_table_bytes")>>20)
-	side.driveEach(b, do, func(c int, drive func()) {
+	side.notes = append(side.notes, fmt.Sprintf("server RSS: %d MiB before load, %d MiB after load; Go heap after load (not collected): alloc %d MiB, in use %d MiB, idle %d MiB, released %d MiB; table store %d MiB",
+		base>>20, rss>>20, heap["alloc"]>>20, heap["inuse"]>>20, heap["idle"]>>20, heap["released"]>>20, serverMetric(ctx, "http://"+addr, "sundial_table_bytes")>>20))
+	side.driveEach(b, do, func(b *testing.B, c int, drive func()) {
 		if *flagW1OHTTPProfile != "" {
 			f, err := os.Create(profileName(b, *flagW1OHTTPProfile+"-client", n, c))
 			if err != nil {
@@ -437,10 +437,10 @@ func w1oRedis(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 		return f, nil
 	}
-	checkAnswers(b, "redis", d, reqs, want, answer)
+	checked := checkAnswers(b, "redis", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }
-	b.Logf("redis: RSS %d MiB before load, %d MiB after; used_memory %d MiB (%s)", base>>20, rss>>20, used>>20, info["Server"]["redis_version"])
-	side := &w1oSide{name: "redis", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), storePerRow: float64(used) / float64(n), reqs: reqs}
+	side := &w1oSide{name: "redis", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss-base) / float64(n), rssMB: float64(rss) / (1 << 20), storePerRow: float64(used) / float64(n), reqs: reqs,
+		notes: []string{checked, fmt.Sprintf("redis: RSS %d MiB before load, %d MiB after; used_memory %d MiB (%s)", base>>20, rss>>20, used>>20, info["Server"]["redis_version"])}}
 	side.driveEach(b, do, nil)
 	return side
 }

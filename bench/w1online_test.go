@@ -349,6 +349,10 @@ type w1oSide struct {
 	storePerRow float64 // Sundial: storage Stats().Bytes / N; Redis: used_memory / N
 	runs        []w1oRun
 	reqs        []w1Req
+	// notes are the side's log lines from before its drives, logged by
+	// the first drive's sub-benchmark (a benchmark with sub-benchmarks
+	// prints its own lines only under -test.v).
+	notes []string
 }
 
 // w1oRun is one drive of a side: its requests from c clients.
@@ -370,9 +374,9 @@ func (s *w1oSide) run(c int) (driveResult, bool) {
 // driveEach drives the side's requests (do) from each number of clients of
 // -w1o.c in turn, after a warm-up, each a sub-benchmark C=c of b that reports
 // the side's figures with that drive's latencies. around, if not nil, runs
-// each drive (drive) with what must surround it: profiles, the server's
-// histogram.
-func (s *w1oSide) driveEach(b *testing.B, do func(q *w1Req) error, around func(c int, drive func())) {
+// each drive (drive) with what must surround it (profiles, the server's
+// histogram), logging to the sub-benchmark's b.
+func (s *w1oSide) driveEach(b *testing.B, do func(q *w1Req) error, around func(b *testing.B, c int, drive func())) {
 	cs := w1oConcurrencies(b)
 	if _, err := drive(s.reqs[:min(len(s.reqs), 5000)], slices.Max(cs), do); err != nil { // warm-up
 		b.Fatal(err)
@@ -391,7 +395,7 @@ func (s *w1oSide) driveEach(b *testing.B, do func(q *w1Req) error, around func(c
 				b.StopTimer()
 			}
 			if around != nil {
-				around(c, d)
+				around(b, c, d)
 			} else {
 				d()
 			}
@@ -421,6 +425,11 @@ func (s *w1oSide) report(b *testing.B, c int, res driveResult) {
 	b.ReportMetric(res.us(99), "p99_us")
 	b.ReportMetric(res.us(99.9), "p999_us")
 	b.ReportMetric(res.qps(), "qps")
+	if len(s.runs) == 1 {
+		for _, n := range s.notes {
+			b.Log(n)
+		}
+	}
 	b.Logf("%s N=%d: load %.0f rows/s, RSS %.0f MiB after load, RSS growth %.1f B/row, store %.1f B/row, p50 %.1f µs, p99 %.1f µs, p999 %.1f µs, max %.1f µs, %.0f QPS (C=%d, R=%d)",
 		s.name, n, s.loadRowsPS, s.rssMB, s.rssPerRow, s.storePerRow, res.us(50), res.us(99), res.us(99.9), float64(res.hist.Max())/1e3, res.qps(), c, res.n)
 	for _, r := range res.slowest {
@@ -439,8 +448,9 @@ func (s *w1oSide) report(b *testing.B, c int, res driveResult) {
 	}
 }
 
-// checkAnswers compares a side's answers for the first k requests with the direct computation.
-func checkAnswers(b *testing.B, side string, d *w1Rows, reqs []w1Req, want []w1Feat, answer func(q *w1Req) (w1Feat, error)) {
+// checkAnswers compares a side's answers for the first k requests with the
+// direct computation, and says so (a note of the side).
+func checkAnswers(b *testing.B, side string, d *w1Rows, reqs []w1Req, want []w1Feat, answer func(q *w1Req) (w1Feat, error)) string {
 	for i := range want {
 		got, err := answer(&reqs[i])
 		if err != nil {
@@ -450,7 +460,7 @@ func checkAnswers(b *testing.B, side string, d *w1Rows, reqs []w1Req, want []w1F
 			b.Fatalf("%s: request %d (%s at %d): got %v, want %v", side, i, reqs[i].user, reqs[i].ts, got, want[i])
 		}
 	}
-	b.Logf("%s: %d answers equal the direct computation", side, len(want))
+	return fmt.Sprintf("%s: %d answers equal the direct computation", side, len(want))
 }
 
 func w1oWant(d *w1Rows, reqs []w1Req) []w1Feat {
@@ -637,12 +647,12 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 		}
 		return featOfValues(c.ans.Rows[0])
 	}
-	checkAnswers(b, "inproc", d, reqs, want, answer)
+	checked := checkAnswers(b, "inproc", d, reqs, want, answer)
 	do := func(q *w1Req) error { _, err := answer(q); return err }
-	side := &w1oSide{name: "inproc", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss) / float64(n), rssMB: float64(after) / (1 << 20), storePerRow: float64(storeBytes) / float64(n), reqs: reqs}
-	var around func(int, func())
-	if *flagW1OProfile != "" {
-		around = func(c int, drive func()) {
+	side := &w1oSide{name: "inproc", n: n, loadRowsPS: float64(n) / load.Seconds(), rssPerRow: float64(rss) / float64(n), rssMB: float64(after) / (1 << 20), storePerRow: float64(storeBytes) / float64(n), reqs: reqs,
+		notes: []string{checked, "inproc: the deployment's online plan:\n" + dep.Explain()}}
+	side.driveEach(b, do, func(b *testing.B, c int, drive func()) {
+		if *flagW1OProfile != "" {
 			f, err := os.Create(profileName(b, *flagW1OProfile, n, c))
 			if err != nil {
 				b.Fatal(err)
@@ -652,16 +662,11 @@ func w1oInProc(b *testing.B, d *w1Rows, reqs []w1Req, want []w1Feat) *w1oSide {
 				b.Fatal(err)
 			}
 			defer pprof.StopCPUProfile()
-			drive()
 		}
-	}
-	before := dep.LongWindowServed()
-	side.driveEach(b, do, around)
-	driven := min(len(reqs), 5000) // the warm-up's
-	for _, r := range side.runs {
-		driven += r.res.n
-	}
-	b.Logf("inproc: %d of %d feature answers of the warm-up and the drives from long-window buckets\n%s", dep.LongWindowServed()-before, 6*driven, dep.Explain())
+		before := dep.LongWindowServed()
+		drive()
+		b.Logf("inproc: %d of %d feature answers from long-window buckets", dep.LongWindowServed()-before, 6*len(reqs)*b.N)
+	})
 	runtime.KeepAlive(s)
 	return side
 }
