@@ -432,11 +432,8 @@ func (t *diskTable) SetTTL(idx int, typ TTLType, absMillis, latCount int64) erro
 		return ErrClosed
 	}
 	old := *t.indexes.Load()
-	if idx < 0 || idx >= len(old) {
-		return fmt.Errorf("%w: no index %d (the table has %d)", ErrSchema, idx, len(old))
-	}
-	if absMillis < 0 || latCount < 0 {
-		return fmt.Errorf("%w: index %s: a negative TTL", ErrSchema, old[idx].Name)
+	if err := checkSetTTL(len(old), idx, func(i int) string { return old[i].Name }, absMillis, latCount); err != nil {
+		return err
 	}
 	ixs := append([]IndexSpec(nil), old...)
 	ixs[idx].TTLType, ixs[idx].AbsMillis, ixs[idx].LatCount = typ, absMillis, latCount

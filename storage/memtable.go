@@ -149,11 +149,8 @@ func (t *memTable) SetTTL(idx int, typ TTLType, absMillis, latCount int64) error
 		return ErrClosed
 	}
 	ixs := *t.indexes.Load()
-	if idx < 0 || idx >= len(ixs) {
-		return fmt.Errorf("%w: no index %d (the table has %d)", ErrSchema, idx, len(ixs))
-	}
-	if absMillis < 0 || latCount < 0 {
-		return fmt.Errorf("%w: index %s: a negative TTL", ErrSchema, ixs[idx].spec.Name)
+	if err := checkSetTTL(len(ixs), idx, func(i int) string { return ixs[i].spec.Name }, absMillis, latCount); err != nil {
+		return err
 	}
 	s := *ixs[idx].ttl.Load()
 	s.TTLType, s.AbsMillis, s.LatCount = typ, absMillis, latCount

@@ -107,6 +107,18 @@ type TTLSetter interface {
 	SetTTL(idx int, typ TTLType, absMillis, latCount int64) error
 }
 
+// checkSetTTL checks SetTTL's arguments against a table of n indexes (name:
+// index idx's name).
+func checkSetTTL(n, idx int, name func(int) string, absMillis, latCount int64) error {
+	if idx < 0 || idx >= n {
+		return fmt.Errorf("%w: no index %d (the table has %d)", ErrSchema, idx, n)
+	}
+	if absMillis < 0 || latCount < 0 {
+		return fmt.Errorf("%w: index %s: a negative TTL", ErrSchema, name(idx))
+	}
+	return nil
+}
+
 // Evicter is what a collector evicts from: a Table, or a set of them
 // (session.Instance's collector).
 type Evicter interface {
