@@ -84,4 +84,8 @@
 // snapshot. On start the instance loads the newest snapshot and replays the
 // log from its LSN; Recovered reports what was found, and Config.Recover (a
 // hook for tests and embedders) runs after.
+//
+// While Serve runs, the instance's TTL collector (session.Instance.
+// StartCollector) evicts the rows the tables' TTLs expired every
+// Config.TTLEvery (--ttl-interval), giving their memory back.
 package server

@@ -52,11 +52,14 @@
 // # TTL
 //
 // ttl.go gives the four TTL types their exact OpenMLDB meaning. Expired rows
-// are invisible to Scan at once; Evict (run periodically by StartCollector)
+// are invisible to Scan at once; Evict (run periodically by StartCollector:
+// the server runs one over every table, session.Instance.StartCollector)
 // cuts them from the lists without blocking readers, releases rows no index
 // holds any more, drops emptied chunks and pages, moves the survivors of
 // mostly dead chunks, and copies a segment's lists into a fresh arena when
 // half of it is garbage, so memory stays flat under a steady stream.
+// SetTTL (TTLSetter) replaces an index's TTL: DEPLOY raises TTLs to cover
+// its windows.
 //
 // # Disk tables, WAL, snapshots
 //
