@@ -38,13 +38,9 @@ type instEvicter struct {
 
 func (e instEvicter) Evict(now int64) (int, error) { return e.inst.collect(now, e.log), nil }
 
-// Collect evicts the expired rows of every table's store as of now (ms since
-// the epoch) once, as a pass of the collector does, and returns how many rows
+// collect evicts the expired rows of every table's store as of now (ms
+// since the epoch) once, a pass of the collector, and returns how many rows
 // were dropped.
-func (inst *Instance) Collect(now int64) int {
-	return inst.collect(now, slog.Default())
-}
-
 func (inst *Instance) collect(now int64, log *slog.Logger) int {
 	inst.mu.RLock()
 	stores := make(map[string]storage.Table, len(inst.stores))

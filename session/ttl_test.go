@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -83,13 +84,13 @@ func TestCollectorEvictsExpiredRows(t *testing.T) {
 	stop()
 }
 
-// Collect is one pass: it reports the rows it dropped.
+// collect is one pass: it reports the rows it dropped.
 func TestCollectOnce(t *testing.T) {
 	s := ttlSession(t)
-	if n := s.inst.Collect(storage.NowMillis()); n != 1000 {
+	if n := s.inst.collect(storage.NowMillis(), slog.Default()); n != 1000 {
 		t.Fatalf("Collect dropped %d rows, want 1000", n)
 	}
-	if n := s.inst.Collect(storage.NowMillis()); n != 0 {
+	if n := s.inst.collect(storage.NowMillis(), slog.Default()); n != 0 {
 		t.Fatalf("a second Collect dropped %d rows, want 0", n)
 	}
 	if n := storeRowCount(t, s, "t"); n != 100 {

@@ -109,16 +109,9 @@ func coverTTL(ix *planner.Index, hasTS bool, need ttlNeed) (typ planner.TTLType,
 		return typ, maxLimit(abs, nAbs), lat
 	case typ == planner.TTLLatest && !hasAbs:
 		return typ, abs, maxLimit(lat, nLat)
-	case typ == planner.TTLAbsAndLat:
-		if hasAbs {
-			abs = maxLimit(abs, nAbs)
-		}
-		if hasLat {
-			lat = maxLimit(lat, nLat)
-		}
-		return typ, abs, lat
 	}
-	// absolute needing rows, latest needing a range, absorlat: absandlat.
+	// absandlat, or absolute needing rows, latest needing a range,
+	// absorlat: absandlat, each limit raised.
 	abs = joinLimit(typ != planner.TTLLatest, abs, hasAbs, nAbs)
 	lat = joinLimit(typ != planner.TTLAbsolute, lat, hasLat, nLat)
 	return planner.TTLAbsAndLat, abs, lat
@@ -151,10 +144,6 @@ func (s *Session) raiseTTL(t *planner.Table, ix *planner.Index, need ttlNeed) er
 	}
 	was := fmt.Sprintf("%s (abs %d ms, lat %d)", ix.TTLType, ix.AbsMillis, ix.LatCount)
 	now := fmt.Sprintf("%s (abs %d ms, lat %d)", typ, abs, lat)
-	setter, ok := st.(storage.TTLSetter)
-	if !ok {
-		return fmt.Errorf("table %s: index %s keeps %s, and its store cannot keep the %s the deployment's windows need", t.Name, ix.Name, was, now)
-	}
 	pos := -1
 	for i, spec := range st.Indexes() {
 		if spec.Name == ix.Name {
@@ -164,7 +153,7 @@ func (s *Session) raiseTTL(t *planner.Table, ix *planner.Index, need ttlNeed) er
 	if pos < 0 {
 		return fmt.Errorf("table %s: index %s is not in its store", t.Name, ix.Name)
 	}
-	if err := setter.SetTTL(pos, storage.TTLType(typ), abs, lat); err != nil {
+	if err := st.SetTTL(pos, storage.TTLType(typ), abs, lat); err != nil {
 		return fmt.Errorf("table %s: raising the TTL of index %s: %w", t.Name, ix.Name, err)
 	}
 	s.inst.mu.Lock() // storeOf reads t.Indexes under the same lock

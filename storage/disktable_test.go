@@ -91,7 +91,7 @@ func TestDiskTableSetTTLReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tb.(storage.TTLSetter).SetTTL(0, storage.TTLAbsAndLat, 5000, 3); err != nil {
+	if err := tb.SetTTL(0, storage.TTLAbsAndLat, 5000, 3); err != nil {
 		t.Fatal(err)
 	}
 	if err := tb.Close(); err != nil {

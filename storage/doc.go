@@ -58,7 +58,7 @@
 // holds any more, drops emptied chunks and pages, moves the survivors of
 // mostly dead chunks, and copies a segment's lists into a fresh arena when
 // half of it is garbage, so memory stays flat under a steady stream.
-// SetTTL (TTLSetter) replaces an index's TTL: DEPLOY raises TTLs to cover
+// SetTTL replaces an index's TTL: DEPLOY raises TTLs to cover
 // its windows.
 //
 // # Disk tables, WAL, snapshots

@@ -86,6 +86,10 @@ type Table interface {
 	Decoder(wanted []int) *Decoder
 	// AddIndex adds an index and backfills it from the stored rows.
 	AddIndex(spec IndexSpec) error
+	// SetTTL replaces the TTL of index idx (its type and limits; 0: none):
+	// DEPLOY raises TTLs to keep the rows its windows reach. Scans apply it
+	// at once; rows evicted under the old TTL do not come back.
+	SetTTL(idx int, typ TTLType, absMillis, latCount int64) error
 	// Evict applies every index's TTL as of now, dropping expired rows, and returns how many index entries it dropped.
 	Evict(now int64) (int, error)
 	// Stats reports rows stored and bytes held (arena + rows), for metrics and benchmarks.
@@ -97,14 +101,6 @@ type Table interface {
 type Stats struct {
 	Rows  int64 // rows held by at least one index
 	Bytes int64 // bytes of index arenas, row chunks and the row directory
-}
-
-// TTLSetter is a table whose indexes' TTLs can change: DEPLOY raises them
-// to keep the rows its windows reach. The memory table is one; a disk
-// table's TTLs are fixed when it is made.
-type TTLSetter interface {
-	// SetTTL replaces the TTL of index idx (its type and limits; 0: none).
-	SetTTL(idx int, typ TTLType, absMillis, latCount int64) error
 }
 
 // checkSetTTL checks SetTTL's arguments against a table of n indexes (name:

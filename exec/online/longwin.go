@@ -722,7 +722,7 @@ func (lw *longWindow) answer(r *request, c *windowCall, s *series, key []byte, c
 	if !lw.addRows(a, sc, c, key, lo, kLo*b-1, r.now) {
 		return types.Value{}, false
 	}
-	p := int64(lw.place[slices.Index(lw.calls, c)])
+	p := int64(lw.place[c.longI])
 	s.mu.RLock()
 	if s.rows == nil || kLo <= s.head-s.t.nb {
 		s.mu.RUnlock()
@@ -781,7 +781,7 @@ func (lw *longWindow) addRows(a agg.Aggregator, sc *lwScratch, c *windowCall, ke
 		return true
 	}
 	slices.Reverse(sc.rows)
-	ci := slices.Index(lw.calls, c)
+	ci := c.longI
 	lw.evalRows(sc, sc.rows, ci)
 	n := len(c.args)
 	for i := range sc.rows {
@@ -913,6 +913,7 @@ func (c *compiler) longCall(g *windowGroup, call *windowCall) error {
 		lw = &longWindow{spec: spec, group: g, src: src, st: st, ttl: ix, seed: maphash.MakeSeed()}
 		c.longs = append(c.longs, lw)
 	}
+	call.longI = len(lw.calls)
 	lw.calls = append(lw.calls, call)
 	call.long = lw
 	return nil

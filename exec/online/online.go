@@ -437,6 +437,7 @@ type windowCall struct {
 	argCol int
 	aggs   sync.Pool   // of agg.Aggregator: requests run concurrently
 	long   *longWindow // the call's buckets, or nil
+	longI  int         // the call's position in long.calls
 	why    string      // why a call over a long window reads rows
 }
 

@@ -29,8 +29,7 @@ func testSetTTL(t *testing.T, open Opener) {
 	if n := count(); n != 1 {
 		t.Fatalf("%d rows live under a TTL of 1 s at 9.5 s, want 1", n)
 	}
-	setter := tb.(storage.TTLSetter)
-	if err := setter.SetTTL(0, storage.TTLAbsAndLat, 1000, 4); err != nil {
+	if err := tb.SetTTL(0, storage.TTLAbsAndLat, 1000, 4); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != 4 {
@@ -42,7 +41,7 @@ func testSetTTL(t *testing.T, open Opener) {
 	if n, err := tb.Evict(9500); err != nil || n != 6 {
 		t.Fatalf("Evict after SetTTL: %d, %v; want 6 rows dropped", n, err)
 	}
-	if err := setter.SetTTL(1, storage.TTLLatest, 0, 1); err == nil {
+	if err := tb.SetTTL(1, storage.TTLLatest, 0, 1); err == nil {
 		t.Fatal("SetTTL of index 1 of a table with one: no error")
 	}
 }
